@@ -1,0 +1,22 @@
+//! palisade's shared vocabulary: the ids and types that every other crate speaks.
+//!
+//! This crate does no I/O and has no async runtime, so that pure cores (headers,
+//! detection, lockfiles) and I/O shells (guard, events, supervisor) can all depend on it.
+//!
+//! # Example
+//!
+//! ```
+//! use palisade_core::RequestId;
+//!
+//! // A well-formed id from a trusted front proxy is kept as it is…
+//! let kept = RequestId::from_incoming("req-42").unwrap();
+//! assert_eq!(kept.as_str(), "req-42");
+//! // …a hostile one is refused, and the guard makes its own.
+//! assert!(RequestId::from_incoming("a\r\nSet-Cookie: x").is_none());
+//! assert_eq!(RequestId::generate().as_str().len(), 36);
+//! ```
+#![warn(missing_docs)]
+
+mod request_id;
+
+pub use request_id::RequestId;

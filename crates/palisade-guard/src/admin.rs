@@ -1,0 +1,118 @@
+//! The admin listener: health and metrics, on its own (loopback by default) address.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
+use pingora::server::ShutdownWatch;
+use pingora::services::background::BackgroundService;
+
+#[derive(Clone)]
+struct AdminState {
+    metrics: PrometheusHandle,
+    token: Option<String>,
+}
+
+/// The admin HTTP API (axum), served as a pingora background service.
+pub struct AdminService {
+    listener: Mutex<Option<std::net::TcpListener>>,
+    state: AdminState,
+}
+
+impl AdminService {
+    /// Serve on an already bound listener (bound early so a busy port is a start-up error).
+    pub fn new(
+        listener: std::net::TcpListener,
+        metrics: PrometheusHandle,
+        token: Option<String>,
+    ) -> Self {
+        AdminService {
+            listener: Mutex::new(Some(listener)),
+            state: AdminState { metrics, token },
+        }
+    }
+}
+
+/// The admin routes, for serving and for tests.
+fn router(state: AdminState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn healthz() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        "{\"status\":\"ok\"}\n",
+    )
+}
+
+async fn metrics(State(state): State<AdminState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "admin token required\n",
+            )
+                .into_response();
+        }
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Compares without an early exit, so response time does not reveal the token's prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[async_trait]
+impl BackgroundService for AdminService {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        let Some(std_listener) = self.listener.lock().ok().and_then(|mut l| l.take()) else {
+            return;
+        };
+        let listener = match tokio::net::TcpListener::from_std(std_listener) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("admin listener: {e}");
+                return;
+            }
+        };
+        let app = router(self.state.clone());
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.changed().await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!("admin listener stopped: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+    }
+}

@@ -1,0 +1,278 @@
+//! Per-connection concerns that pingora leaves to its users: a total deadline on
+//! request headers (slowloris) and the count of open client connections.
+//!
+//! pingora's downstream read timeout applies to each `read()`, so a client that sends
+//! one header byte every few seconds holds a connection forever. nginx's
+//! `client_header_timeout` is a single deadline from the request's first byte; we
+//! give pingora the same by wrapping each accepted HTTP/1 stream: the deadline arms
+//! on the first byte of a request and disarms at the blank line ending its headers.
+//! Idle keep-alive time is not counted (pingora's keep-alive timeout covers it).
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pingora::apps::ServerApp;
+use pingora::protocols::Stream;
+use pingora::protocols::raw_connect::ProxyDigest;
+use pingora::protocols::tls::{SslDigest, TlsRef};
+use pingora::protocols::{
+    ALPN, GetProxyDigest, GetSocketDigest, GetTimingDigest, Peek, Shutdown, SocketDigest, Ssl,
+    TimingDigest, UniqueID, UniqueIDType,
+};
+use pingora::server::ShutdownWatch;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+use crate::metrics::GuardMetrics;
+
+/// Wraps an HTTP app so every accepted connection gets a header deadline and is counted.
+pub struct GuardedApp<A> {
+    inner: Arc<A>,
+    header_timeout: Duration,
+    metrics: Arc<GuardMetrics>,
+}
+
+impl<A> GuardedApp<A> {
+    /// Wrap `inner` (pingora's `HttpProxy`).
+    pub fn new(inner: A, header_timeout: Duration, metrics: Arc<GuardMetrics>) -> Self {
+        GuardedApp {
+            inner: Arc::new(inner),
+            header_timeout,
+            metrics,
+        }
+    }
+}
+
+#[async_trait]
+impl<A: ServerApp + Send + Sync + 'static> ServerApp for GuardedApp<A> {
+    async fn process_new(
+        self: &Arc<Self>,
+        stream: Stream,
+        shutdown: &ShutdownWatch,
+    ) -> Option<Stream> {
+        // A reused keep-alive connection comes back already wrapped.
+        let stream: Stream = if stream.as_any().is::<GuardedStream>() {
+            stream
+        } else {
+            // HTTP/2 multiplexes many requests over frames: there is no blank line to
+            // wait for, and h2's own flow control and pingora's idle timeout apply.
+            let http1 = !matches!(stream.selected_alpn_proto(), Some(ALPN::H2));
+            let deadline = http1.then_some(self.header_timeout);
+            Box::new(GuardedStream::new(stream, deadline, self.metrics.clone()))
+        };
+        self.inner.process_new(stream, shutdown).await
+    }
+
+    async fn cleanup(&self) {
+        self.inner.cleanup().await
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderState {
+    /// Between requests: no deadline until a byte arrives.
+    Idle,
+    /// Inside a request's headers: the deadline runs.
+    Reading,
+    /// Headers complete: body and response are someone else's business.
+    Done,
+}
+
+/// A client stream with a header deadline and connection accounting.
+pub struct GuardedStream {
+    inner: Stream,
+    timeout: Option<Duration>,
+    state: HeaderState,
+    /// The last bytes seen, to find `\r\n\r\n` across read boundaries.
+    tail: u32,
+    sleep: Option<Pin<Box<Sleep>>>,
+    metrics: Arc<GuardMetrics>,
+}
+
+impl GuardedStream {
+    fn new(inner: Stream, timeout: Option<Duration>, metrics: Arc<GuardMetrics>) -> Self {
+        metrics.connection_opened();
+        GuardedStream {
+            inner,
+            timeout,
+            state: HeaderState::Idle,
+            tail: 0,
+            sleep: None,
+            metrics,
+        }
+    }
+
+    /// Feeds newly read bytes through the header scanner.
+    fn observe(&mut self, bytes: &[u8]) {
+        let Some(timeout) = self.timeout else { return };
+        for &b in bytes {
+            match self.state {
+                HeaderState::Done => return,
+                HeaderState::Idle => {
+                    self.state = HeaderState::Reading;
+                    self.tail = 0;
+                    self.sleep = Some(Box::pin(tokio::time::sleep_until(Instant::now() + timeout)));
+                }
+                HeaderState::Reading => {}
+            }
+            self.tail = (self.tail << 8) | u32::from(b);
+            // httparse accepts bare LF line endings too.
+            if self.tail == u32::from_be_bytes(*b"\r\n\r\n") || self.tail & 0xffff == 0x0a0a {
+                self.state = HeaderState::Done;
+                self.sleep = None;
+            }
+        }
+    }
+}
+
+impl fmt::Debug for GuardedStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuardedStream")
+            .field("inner", &self.inner)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl Drop for GuardedStream {
+    fn drop(&mut self) {
+        self.metrics.connection_closed();
+    }
+}
+
+impl AsyncRead for GuardedStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                this.observe(&buf.filled()[before..]);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                let expired = this
+                    .sleep
+                    .as_mut()
+                    .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
+                if expired {
+                    this.metrics.header_timeout();
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "client did not finish its request headers in time",
+                    )));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl AsyncWrite for GuardedStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        // A response is on its way: the next byte read starts a new request.
+        if self.state == HeaderState::Done {
+            self.state = HeaderState::Idle;
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.state == HeaderState::Done {
+            self.state = HeaderState::Idle;
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[async_trait]
+impl Shutdown for GuardedStream {
+    async fn shutdown(&mut self) {
+        self.inner.shutdown().await
+    }
+}
+
+impl UniqueID for GuardedStream {
+    fn id(&self) -> UniqueIDType {
+        self.inner.id()
+    }
+}
+
+impl Ssl for GuardedStream {
+    fn get_ssl(&self) -> Option<&TlsRef> {
+        self.inner.get_ssl()
+    }
+    fn get_ssl_digest(&self) -> Option<Arc<SslDigest>> {
+        self.inner.get_ssl_digest()
+    }
+    fn selected_alpn_proto(&self) -> Option<ALPN> {
+        self.inner.selected_alpn_proto()
+    }
+}
+
+impl GetTimingDigest for GuardedStream {
+    fn get_timing_digest(&self) -> Vec<Option<TimingDigest>> {
+        self.inner.get_timing_digest()
+    }
+    fn get_read_pending_time(&self) -> Duration {
+        self.inner.get_read_pending_time()
+    }
+    fn get_write_pending_time(&self) -> Duration {
+        self.inner.get_write_pending_time()
+    }
+}
+
+impl GetProxyDigest for GuardedStream {
+    fn get_proxy_digest(&self) -> Option<Arc<ProxyDigest>> {
+        self.inner.get_proxy_digest()
+    }
+    fn set_proxy_digest(&mut self, digest: ProxyDigest) {
+        self.inner.set_proxy_digest(digest)
+    }
+}
+
+impl GetSocketDigest for GuardedStream {
+    fn get_socket_digest(&self) -> Option<Arc<SocketDigest>> {
+        self.inner.get_socket_digest()
+    }
+    fn set_socket_digest(&mut self, digest: SocketDigest) {
+        self.inner.set_socket_digest(digest)
+    }
+}
+
+#[async_trait]
+impl Peek for GuardedStream {
+    async fn try_peek(&mut self, buf: &mut [u8]) -> io::Result<bool> {
+        self.inner.try_peek(buf).await
+    }
+}

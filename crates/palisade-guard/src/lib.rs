@@ -1,0 +1,29 @@
+//! The guard: a reverse proxy on [pingora] that puts palisade's policies in front of an
+//! app, plus its admin listener.
+//!
+//! This crate is an I/O shell. Decisions live in pure crates (`palisade-headers` today;
+//! detection, auth and state later); the guard calls them from pingora's request phases
+//! in the order docs/guard-phases.md gives.
+//!
+//! # Security
+//!
+//! - Client IPs come from `X-Forwarded-For` only when the peer is a trusted proxy.
+//! - Request headers must arrive within `client_header` (slowloris); bodies are streamed
+//!   and capped at `max_request_body` (413); a dead upstream gets a clean 502, a slow one 504.
+//! - The admin listener is separate from the proxy listener and loopback by default.
+#![warn(missing_docs)]
+
+mod admin;
+mod conn;
+mod error;
+pub mod error_page;
+pub mod forwarded;
+pub mod metrics;
+pub mod proxy;
+mod server;
+pub mod settings;
+
+pub use error::GuardError;
+pub use forwarded::TrustedProxies;
+pub use server::GuardServer;
+pub use settings::{GuardSettings, Timeouts, TlsFiles, Upstream};

@@ -1,0 +1,163 @@
+//! The guard's Prometheus metrics.
+//!
+//! Handles are looked up once at start-up and kept, so the per-request cost is an
+//! atomic add rather than a registry lookup.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use metrics::{Counter, Gauge, Histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::error::GuardError;
+
+/// Upstream latency buckets, seconds: from a local app's sub-millisecond answers to
+/// the 60 s default response timeout.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    60.0,
+];
+
+/// Installs the process-wide Prometheus recorder; call once, before [`GuardMetrics::new`].
+pub fn install_recorder() -> Result<PrometheusHandle, GuardError> {
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("palisade_upstream_latency_seconds".into()),
+            LATENCY_BUCKETS,
+        )
+        .map_err(|e| GuardError::Metrics(e.to_string()))?
+        .install_recorder()
+        .map_err(|e| GuardError::Metrics(e.to_string()))
+}
+
+/// The guard's metric handles.
+pub struct GuardMetrics {
+    by_class: [Counter; 6],
+    upstream_latency: Histogram,
+    upstream_errors: Counter,
+    upstream_timeouts: Counter,
+    open_connections: Gauge,
+    inflight: Gauge,
+    inflight_value: AtomicI64,
+    header_timeouts: Counter,
+    body_too_large: Counter,
+    chunk_peak: Gauge,
+    chunk_peak_value: AtomicU64,
+}
+
+impl GuardMetrics {
+    /// Registers every metric (so they show as zero before the first request).
+    pub fn new() -> Self {
+        let class = |c: &'static str| metrics::counter!("palisade_requests_total", "class" => c);
+        let m = GuardMetrics {
+            by_class: [
+                class("1xx"),
+                class("2xx"),
+                class("3xx"),
+                class("4xx"),
+                class("5xx"),
+                class("other"),
+            ],
+            upstream_latency: metrics::histogram!("palisade_upstream_latency_seconds"),
+            upstream_errors: metrics::counter!("palisade_upstream_errors_total", "kind" => "connect"),
+            upstream_timeouts: metrics::counter!("palisade_upstream_errors_total", "kind" => "timeout"),
+            open_connections: metrics::gauge!("palisade_open_connections"),
+            inflight: metrics::gauge!("palisade_inflight_requests"),
+            inflight_value: AtomicI64::new(0),
+            header_timeouts: metrics::counter!("palisade_client_header_timeouts_total"),
+            body_too_large: metrics::counter!("palisade_request_body_too_large_total"),
+            chunk_peak: metrics::gauge!("palisade_body_buffer_peak_bytes"),
+            chunk_peak_value: AtomicU64::new(0),
+        };
+        metrics::describe_counter!(
+            "palisade_requests_total",
+            "Responses sent, by status class."
+        );
+        metrics::describe_histogram!(
+            "palisade_upstream_latency_seconds",
+            "Time from sending a request upstream to its response headers."
+        );
+        metrics::describe_gauge!("palisade_open_connections", "Open client connections.");
+        metrics::describe_gauge!(
+            "palisade_body_buffer_peak_bytes",
+            "Largest body chunk the guard has held at once (bodies are streamed, never buffered whole)."
+        );
+        for c in &m.by_class {
+            c.increment(0);
+        }
+        m
+    }
+
+    /// A response with `status` went to the client.
+    pub fn response(&self, status: u16) {
+        let i = match status {
+            100..=199 => 0,
+            200..=299 => 1,
+            300..=399 => 2,
+            400..=499 => 3,
+            500..=599 => 4,
+            _ => 5,
+        };
+        self.by_class[i].increment(1);
+    }
+
+    /// The upstream answered with headers after `latency`.
+    pub fn upstream_latency(&self, latency: Duration) {
+        self.upstream_latency.record(latency.as_secs_f64());
+    }
+
+    /// The upstream could not be reached (502).
+    pub fn upstream_error(&self) {
+        self.upstream_errors.increment(1);
+    }
+
+    /// The upstream was too slow (504).
+    pub fn upstream_timeout(&self) {
+        self.upstream_timeouts.increment(1);
+    }
+
+    pub(crate) fn connection_opened(&self) {
+        self.open_connections.increment(1.0);
+    }
+
+    pub(crate) fn connection_closed(&self) {
+        self.open_connections.decrement(1.0);
+    }
+
+    pub(crate) fn request_started(&self) {
+        self.inflight_value.fetch_add(1, Ordering::Relaxed);
+        self.inflight.increment(1.0);
+    }
+
+    pub(crate) fn request_finished(&self) {
+        self.inflight_value.fetch_sub(1, Ordering::Relaxed);
+        self.inflight.decrement(1.0);
+    }
+
+    /// Requests between their headers and their last byte, right now.
+    pub fn inflight(&self) -> i64 {
+        self.inflight_value.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn header_timeout(&self) {
+        self.header_timeouts.increment(1);
+    }
+
+    pub(crate) fn body_too_large(&self) {
+        self.body_too_large.increment(1);
+    }
+
+    /// Records the size of a body chunk the guard is holding.
+    pub(crate) fn body_chunk(&self, len: usize) {
+        let len = len as u64;
+        if self.chunk_peak_value.fetch_max(len, Ordering::Relaxed) < len {
+            self.chunk_peak.set(len as f64);
+        }
+    }
+}
+
+impl Default for GuardMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}

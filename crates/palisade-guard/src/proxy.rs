@@ -1,0 +1,347 @@
+//! The guard's request lifecycle on pingora's phases (see docs/guard-phases.md).
+//!
+//! Order: connection (header deadline, counted) → request id → body limit →
+//! upstream (forwarded headers) → response headers policy → log/metrics.
+//! Later phases (black book, rate limit, detection, login monitoring) slot in
+//! between the request id and the upstream.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::HeaderValue;
+use http::header::{CONTENT_LENGTH, HOST};
+use palisade_core::RequestId;
+use palisade_headers::{CspNonce, Policy, UpstreamPolicy};
+use pingora::http::{RequestHeader, ResponseHeader};
+use pingora::prelude::{HttpPeer, ProxyHttp, Session};
+use pingora::proxy::FailToProxy;
+use pingora::{Error, ErrorSource, ErrorType, Result};
+
+use crate::error_page;
+use crate::forwarded::{Forwarded, TrustedProxies};
+use crate::metrics::GuardMetrics;
+use crate::settings::{GuardSettings, Timeouts, Upstream};
+
+/// The header carrying the request id, both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+/// The request header that hands the app its CSP nonce when `nonce = true`.
+pub const CSP_NONCE: &str = "x-csp-nonce";
+
+/// The guard's [`ProxyHttp`] implementation.
+pub struct Guard {
+    upstream: Upstream,
+    tls_listener: bool,
+    trusted: TrustedProxies,
+    timeouts: Timeouts,
+    max_body: u64,
+    headers: Arc<Policy>,
+    metrics: Arc<GuardMetrics>,
+}
+
+/// What one request carries from phase to phase.
+#[derive(Default)]
+pub struct RequestCtx {
+    request_id: Option<RequestId>,
+    forwarded: Option<Forwarded>,
+    nonce: Option<CspNonce>,
+    body_bytes: u64,
+    upstream_sent: Option<Instant>,
+    counted: bool,
+}
+
+impl Guard {
+    /// Builds the guard from its settings.
+    pub fn new(settings: &GuardSettings, metrics: Arc<GuardMetrics>) -> Self {
+        Guard {
+            upstream: settings.upstream.clone(),
+            tls_listener: settings.tls.is_some(),
+            trusted: settings.trusted_proxies.clone(),
+            timeouts: settings.timeouts,
+            max_body: settings.max_request_body,
+            headers: settings.headers.clone(),
+            metrics,
+        }
+    }
+
+    fn request_id<'a>(&self, ctx: &'a mut RequestCtx) -> &'a RequestId {
+        ctx.request_id.get_or_insert_with(RequestId::generate)
+    }
+
+    /// Adds the headers policy for `path` to a response.
+    fn apply_headers(&self, path: &str, resp: &mut ResponseHeader, nonce: Option<&CspNonce>) {
+        let set = self.headers.for_path(path);
+        let keep = set.upstream_policy() == UpstreamPolicy::Keep;
+        for name in set.removes() {
+            resp.remove_header(name);
+        }
+        let mut put = |name: &http::HeaderName, value: &HeaderValue| {
+            if !(keep && resp.headers.contains_key(name)) {
+                // insert_header only fails on an invalid value; ours are pre-validated.
+                let _ = resp.insert_header(name.clone(), value.clone());
+            }
+        };
+        match nonce.filter(|_| set.wants_nonce()) {
+            None => set.headers().iter().for_each(|(n, v)| put(n, v)),
+            Some(nonce) => {
+                let mut with_nonce = http::HeaderMap::new();
+                set.apply(&mut with_nonce, Some(nonce));
+                with_nonce.iter().for_each(|(n, v)| put(n, v));
+            }
+        }
+    }
+
+    /// Sends a small page of palisade's own (413, 502, 504…), with the policy applied.
+    async fn send_page(&self, session: &mut Session, ctx: &mut RequestCtx, status: u16) {
+        let body = error_page::render(status, self.request_id(ctx).as_str());
+        let Ok(mut resp) = ResponseHeader::build(status, Some(6)) else {
+            return;
+        };
+        let _ = resp.insert_header("content-type", "text/html; charset=utf-8");
+        let _ = resp.insert_header(CONTENT_LENGTH, body.len().to_string());
+        let _ = resp.insert_header("cache-control", "no-store");
+        if let Some(id) = &ctx.request_id {
+            let _ = resp.insert_header(REQUEST_ID, id.as_str());
+        }
+        let path = session.req_header().uri.path().to_owned();
+        self.apply_headers(&path, &mut resp, ctx.nonce.as_ref());
+        // The request is being refused: do not keep reading a body we will not use.
+        session.set_keepalive(None);
+        if session
+            .write_response_header(Box::new(resp), false)
+            .await
+            .is_ok()
+        {
+            let _ = session
+                .write_response_body(Some(Bytes::from(body)), true)
+                .await;
+        }
+    }
+}
+
+#[async_trait]
+impl ProxyHttp for Guard {
+    type CTX = RequestCtx;
+
+    fn new_ctx(&self) -> RequestCtx {
+        RequestCtx::default()
+    }
+
+    async fn early_request_filter(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        self.metrics.request_started();
+        ctx.counted = true;
+        session.set_keepalive(Some(self.timeouts.keepalive.as_secs()));
+        session.set_read_timeout(Some(self.timeouts.client_body));
+        Ok(())
+    }
+
+    async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        let req = session.req_header();
+        ctx.request_id = req
+            .headers
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .and_then(RequestId::from_incoming);
+        self.request_id(ctx);
+
+        let peer = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip())
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+        let xff = req
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        ctx.forwarded = Some(self.trusted.resolve(peer, xff));
+
+        if self.headers.for_path(req.uri.path()).wants_nonce() {
+            ctx.nonce = Some(CspNonce::generate());
+        }
+
+        let declared = req
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.max_body) {
+            self.metrics.body_too_large();
+            self.send_page(session, ctx, 413).await;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    async fn upstream_peer(
+        &self,
+        _session: &mut Session,
+        ctx: &mut RequestCtx,
+    ) -> Result<Box<HttpPeer>> {
+        let mut peer = HttpPeer::new(
+            self.upstream.addr,
+            self.upstream.tls,
+            self.upstream.host.clone(),
+        );
+        peer.options.connection_timeout = Some(self.timeouts.upstream_connect);
+        peer.options.read_timeout = Some(self.timeouts.upstream_response);
+        peer.options.idle_timeout = Some(Duration::from_secs(60));
+        ctx.upstream_sent = Some(Instant::now());
+        Ok(Box::new(peer))
+    }
+
+    async fn upstream_request_filter(
+        &self,
+        session: &mut Session,
+        upstream_request: &mut RequestHeader,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        let trusted = ctx.forwarded.as_ref().is_some_and(|f| f.peer_trusted);
+        if let Some(f) = &ctx.forwarded {
+            upstream_request.insert_header("x-forwarded-for", f.x_forwarded_for.as_str())?;
+        }
+        let incoming = &session.req_header().headers;
+        if !(trusted && incoming.contains_key("x-forwarded-proto")) {
+            let proto = if self.tls_listener { "https" } else { "http" };
+            upstream_request.insert_header("x-forwarded-proto", proto)?;
+        }
+        if !(trusted && incoming.contains_key("x-forwarded-host")) {
+            match incoming.get(HOST).cloned() {
+                Some(host) => upstream_request.insert_header("x-forwarded-host", host)?,
+                None => {
+                    upstream_request.remove_header("x-forwarded-host");
+                }
+            }
+        }
+        let id = self.request_id(ctx).as_str().to_owned();
+        upstream_request.insert_header(REQUEST_ID, id)?;
+        match &ctx.nonce {
+            Some(nonce) => upstream_request.insert_header(CSP_NONCE, nonce.as_str())?,
+            // Never let a client choose the nonce the app will trust.
+            None => {
+                upstream_request.remove_header(CSP_NONCE);
+            }
+        }
+        Ok(())
+    }
+
+    async fn request_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        _end_of_stream: bool,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        if let Some(chunk) = body {
+            self.metrics.body_chunk(chunk.len());
+            ctx.body_bytes += chunk.len() as u64;
+            if ctx.body_bytes > self.max_body {
+                self.metrics.body_too_large();
+                return Error::e_explain(
+                    ErrorType::HTTPStatus(413),
+                    format!("request body over {} bytes", self.max_body),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn upstream_response_filter(
+        &self,
+        _session: &mut Session,
+        _upstream_response: &mut ResponseHeader,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        if let Some(sent) = ctx.upstream_sent.take() {
+            self.metrics.upstream_latency(sent.elapsed());
+        }
+        Ok(())
+    }
+
+    async fn response_filter(
+        &self,
+        session: &mut Session,
+        upstream_response: &mut ResponseHeader,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        self.apply_headers(
+            session.req_header().uri.path(),
+            upstream_response,
+            ctx.nonce.as_ref(),
+        );
+        let id = self.request_id(ctx).as_str().to_owned();
+        upstream_response.insert_header(REQUEST_ID, id)?;
+        Ok(())
+    }
+
+    fn response_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        _end_of_stream: bool,
+        _ctx: &mut RequestCtx,
+    ) -> Result<Option<Duration>> {
+        if let Some(chunk) = body {
+            self.metrics.body_chunk(chunk.len());
+        }
+        Ok(None)
+    }
+
+    async fn fail_to_proxy(
+        &self,
+        session: &mut Session,
+        e: &Error,
+        ctx: &mut RequestCtx,
+    ) -> FailToProxy {
+        let code = match e.etype() {
+            ErrorType::HTTPStatus(code) => *code,
+            ErrorType::ConnectTimedout => {
+                self.metrics.upstream_timeout();
+                504
+            }
+            ErrorType::ReadTimedout if e.esource() == &ErrorSource::Upstream => {
+                self.metrics.upstream_timeout();
+                504
+            }
+            _ => match e.esource() {
+                ErrorSource::Upstream => {
+                    self.metrics.upstream_error();
+                    502
+                }
+                ErrorSource::Downstream => match e.etype() {
+                    // The client is gone or broke the protocol mid-stream: nobody to answer.
+                    ErrorType::WriteError
+                    | ErrorType::ReadError
+                    | ErrorType::ConnectionClosed
+                    | ErrorType::ReadTimedout
+                    | ErrorType::WriteTimedout => 0,
+                    _ => 400,
+                },
+                ErrorSource::Internal | ErrorSource::Unset => 500,
+            },
+        };
+        // Once response headers went out, a second status cannot be sent.
+        if code > 0 && session.response_written().is_none() {
+            self.send_page(session, ctx, code).await;
+        }
+        FailToProxy {
+            error_code: code,
+            can_reuse_downstream: false,
+        }
+    }
+
+    async fn logging(&self, session: &mut Session, _e: Option<&Error>, ctx: &mut RequestCtx) {
+        if let Some(resp) = session.response_written() {
+            self.metrics.response(resp.status.as_u16());
+        }
+        if ctx.counted {
+            ctx.counted = false;
+            self.metrics.request_finished();
+        }
+    }
+}

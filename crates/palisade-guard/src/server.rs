@@ -1,0 +1,182 @@
+//! Assembling and running the guard on a pingora server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use pingora::listeners::tls::TlsSettings;
+use pingora::server::configuration::ServerConf;
+use pingora::server::{ExecutionPhase, RunArgs, Server, ShutdownSignal, ShutdownSignalWatch};
+use pingora::services::background::background_service;
+use pingora::services::listening::Service;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::admin::AdminService;
+use crate::conn::GuardedApp;
+use crate::error::GuardError;
+use crate::metrics::{GuardMetrics, install_recorder};
+use crate::proxy::Guard;
+use crate::settings::GuardSettings;
+
+/// A guard ready to run: listeners checked, services assembled.
+pub struct GuardServer {
+    server: Server,
+    metrics: Arc<GuardMetrics>,
+    drain: Duration,
+}
+
+impl GuardServer {
+    /// Checks the listeners and the TLS material, and assembles the services.
+    ///
+    /// Installs the process-wide metrics recorder, so build one guard per process.
+    pub fn build(settings: GuardSettings, admin_token: Option<String>) -> Result<Self, GuardError> {
+        // pingora binds only once it runs, and then a busy port is a log line in a
+        // background thread; probing first turns it into a clear start-up error.
+        drop(bind(settings.listen)?);
+        let admin_listener = settings.admin.map(bind).transpose()?;
+
+        let handle = install_recorder()?;
+        let metrics = Arc::new(GuardMetrics::new());
+
+        let conf = ServerConf {
+            threads: settings.threads.max(1),
+            // The grace period is the drain window; `watch_drain` ends it early once
+            // nothing is in flight.
+            grace_period_seconds: Some(settings.timeouts.drain.as_secs().max(1)),
+            graceful_shutdown_timeout_seconds: Some(1),
+            ..ServerConf::default()
+        };
+        let mut server = Server::new_with_opt_and_conf(None, conf);
+        server.bootstrap();
+
+        let guard = Guard::new(&settings, metrics.clone());
+        let proxy = pingora::proxy::http_proxy(&server.configuration, guard);
+        let app = GuardedApp::new(proxy, settings.timeouts.client_header, metrics.clone());
+        let mut service = Service::new("palisade guard".to_owned(), app);
+        let listen = settings.listen.to_string();
+        match &settings.tls {
+            None => service.add_tcp(&listen),
+            Some(tls) => {
+                let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+                for file in [&tls.cert, &tls.key] {
+                    std::fs::metadata(file)
+                        .map_err(|e| GuardError::Tls(format!("{}: {e}", file.display())))?;
+                }
+                let mut tls_settings = TlsSettings::intermediate(&path(&tls.cert), &path(&tls.key))
+                    .map_err(|e| GuardError::Tls(e.to_string()))?;
+                tls_settings.enable_h2();
+                service.add_tls_with_settings(&listen, None, tls_settings);
+            }
+        }
+        server.add_service(service);
+        if let Some(listener) = admin_listener {
+            listener
+                .set_nonblocking(true)
+                .map_err(|e| GuardError::Metrics(e.to_string()))?;
+            server.add_service(background_service(
+                "palisade admin",
+                AdminService::new(listener, handle, admin_token),
+            ));
+        }
+        Ok(GuardServer {
+            server,
+            metrics,
+            drain: settings.timeouts.drain,
+        })
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains in-flight requests (up to the drain
+    /// timeout) and exits the process. A second signal exits at once.
+    pub fn run(self) -> ! {
+        let phases = self.server.watch_execution_phase();
+        let metrics = self.metrics.clone();
+        let drain = self.drain;
+        std::thread::Builder::new()
+            .name("palisade-drain".into())
+            .spawn(move || watch_drain(phases, metrics, drain))
+            .ok();
+        self.server.run(RunArgs {
+            shutdown_signal: Box::new(GracefulSignals),
+        });
+        std::process::exit(0)
+    }
+}
+
+fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, GuardError> {
+    TcpListener::bind(addr).map_err(|source| GuardError::Bind { addr, source })
+}
+
+/// SIGTERM and SIGINT both drain: Ctrl-C in a terminal should not cut off a
+/// user's upload. SIGQUIT stops at once.
+struct GracefulSignals;
+
+#[async_trait]
+impl ShutdownSignalWatch for GracefulSignals {
+    async fn recv(&self) -> ShutdownSignal {
+        let (Ok(mut term), Ok(mut int), Ok(mut quit)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::quit()),
+        ) else {
+            tracing::error!("cannot install signal handlers; shutting down");
+            return ShutdownSignal::FastShutdown;
+        };
+        tokio::select! {
+            _ = term.recv() => ShutdownSignal::GracefulTerminate,
+            _ = int.recv() => ShutdownSignal::GracefulTerminate,
+            _ = quit.recv() => ShutdownSignal::FastShutdown,
+        }
+    }
+}
+
+/// Once shutdown begins, exits as soon as no request is in flight, the drain window
+/// closes, or a second signal arrives — instead of sleeping out pingora's whole grace period.
+fn watch_drain(
+    mut phases: tokio::sync::broadcast::Receiver<ExecutionPhase>,
+    metrics: Arc<GuardMetrics>,
+    drain: Duration,
+) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async move {
+        loop {
+            match phases.recv().await {
+                Ok(ExecutionPhase::GracefulTerminate) | Ok(ExecutionPhase::ShutdownStarted) => {
+                    break;
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            }
+        }
+        tracing::info!("draining in-flight requests");
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        let started = Instant::now();
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                _ = tick.tick() => {
+                    if metrics.inflight() == 0 || started.elapsed() >= drain {
+                        break;
+                    }
+                }
+            }
+        }
+        let left = metrics.inflight();
+        if left > 0 {
+            tracing::warn!("shutting down with {left} request(s) still in flight");
+        }
+        std::process::exit(0);
+    });
+}

@@ -1,0 +1,180 @@
+//! The subcommands other than `demo`: each loads config, calls a library, renders.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use palisade_guard::GuardServer;
+use palisade_headers::{HeaderSet, Policy};
+
+use crate::Failure;
+use crate::cli::{ConfigCommand, GuardArgs, HeadersArgs};
+use crate::config::{self, ConfigError, FileConfig, Overrides, Runtime, Source};
+
+/// The default config file, used when it exists and no `--config` is given.
+pub const DEFAULT_CONFIG: &str = "palisade.toml";
+
+/// A loaded config with the text it came from, so later errors can point into it.
+pub struct Loaded {
+    /// The parsed file.
+    pub config: FileConfig,
+    /// How errors name the file.
+    pub name: String,
+    /// Its text ("" for built-in defaults).
+    pub text: String,
+}
+
+impl Loaded {
+    /// Validates into runtime settings.
+    pub fn runtime(&self, over: &Overrides) -> Result<Runtime, ConfigError> {
+        Runtime::build(
+            &self.config,
+            over,
+            &Source {
+                name: &self.name,
+                text: &self.text,
+            },
+        )
+    }
+}
+
+/// Loads `explicit`, or ./palisade.toml when present, or the built-in defaults.
+pub fn load_config(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None if Path::new(DEFAULT_CONFIG).exists() => PathBuf::from(DEFAULT_CONFIG),
+        None => {
+            return Ok(Loaded {
+                config: FileConfig::default(),
+                name: "<defaults>".to_owned(),
+                text: String::new(),
+            });
+        }
+    };
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| ConfigError::whole_file(&name, format!("cannot read: {e}")))?;
+    let config = config::load_str(&text, &name)?;
+    Ok(Loaded { config, name, text })
+}
+
+/// `palisade guard`
+pub fn guard(args: GuardArgs) -> Result<(), Failure> {
+    let loaded = load_config(args.config.as_deref())?;
+    let rt = loaded.runtime(&Overrides {
+        listen: args.listen,
+        upstream: args.upstream,
+        admin: args.admin,
+    })?;
+    let listen = rt.guard.listen;
+    let scheme = if rt.guard.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let upstream = rt.guard.upstream.url.clone();
+    let admin = rt.guard.admin;
+    let server = GuardServer::build(rt.guard, rt.admin_token).context("starting the guard")?;
+    tracing::info!(%listen, %upstream, "guard listening on {scheme}://{listen}, proxying to {upstream}");
+    if let Some(admin) = admin {
+        tracing::info!("admin listener on http://{admin} (/healthz, /metrics)");
+    }
+    server.run()
+}
+
+/// `palisade config check|print`
+pub fn config(cmd: ConfigCommand) -> Result<(), Failure> {
+    match cmd {
+        ConfigCommand::Check { file } => {
+            let file = file.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+            let loaded = load_config(Some(&file))?;
+            // The upstream may legitimately come from --upstream at run time, so a file
+            // without one is still checked with a placeholder.
+            let over = Overrides {
+                upstream: loaded
+                    .config
+                    .guard
+                    .upstream
+                    .is_none()
+                    .then(|| "http://127.0.0.1:1".to_owned()),
+                ..Overrides::default()
+            };
+            loaded.runtime(&over)?;
+            println!("{}: ok", loaded.name);
+            Ok(())
+        }
+        ConfigCommand::Print { file } => {
+            let loaded = load_config(file.as_deref())?;
+            let text =
+                toml::to_string_pretty(&loaded.config).context("rendering the configuration")?;
+            println!("# effective configuration from {}\n{text}", loaded.name);
+            Ok(())
+        }
+    }
+}
+
+/// `palisade headers`
+pub fn headers(args: HeadersArgs) -> Result<(), Failure> {
+    let loaded = load_config(args.config.as_deref())?;
+    let policy = Policy::from_config(&loaded.config.headers).map_err(|e| {
+        Failure::Input(format!(
+            "{}: `headers.{}`: {}",
+            loaded.name,
+            e.path().join("."),
+            e.message()
+        ))
+    })?;
+    match &args.path {
+        Some(path) => print_set(&format!("responses under {path}"), policy.for_path(path)),
+        None => {
+            print_set("all responses", policy.base());
+            for (prefix, set) in policy.overrides() {
+                println!();
+                print_set(&format!("responses under {prefix}"), set);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_set(title: &str, set: &HeaderSet) {
+    println!("# {title}");
+    for (name, value) in set.headers() {
+        println!(
+            "{}: {}",
+            display_name(name.as_str()),
+            value.to_str().unwrap_or("<binary>")
+        );
+    }
+    for name in set.removes() {
+        println!("# removes {}", display_name(name.as_str()));
+    }
+    println!(
+        "# headers the app already sent: {:?}",
+        set.upstream_policy()
+    );
+    if set.wants_nonce() {
+        println!("# a fresh CSP nonce per response (sent to the app as X-Csp-Nonce)");
+    }
+}
+
+/// Header names as Helmet writes them (HTTP/1 names are case-insensitive; people read them this way).
+pub fn display_name(lower: &str) -> String {
+    const SPECIAL: &[(&str, &str)] = &[
+        ("x-dns-prefetch-control", "X-DNS-Prefetch-Control"),
+        ("x-xss-protection", "X-XSS-Protection"),
+        ("www-authenticate", "WWW-Authenticate"),
+    ];
+    if let Some((_, s)) = SPECIAL.iter().find(|(l, _)| *l == lower) {
+        return (*s).to_owned();
+    }
+    lower
+        .split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}

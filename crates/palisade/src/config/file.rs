@@ -1,0 +1,149 @@
+//! The shape of `palisade.toml`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytesize::ByteSize;
+use ipnet::IpNet;
+use palisade_headers::HeadersConfig;
+use serde::{Deserialize, Serialize};
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    /// The reverse proxy.
+    pub guard: GuardFile,
+    /// The admin listener.
+    pub admin: AdminFile,
+    /// Security response headers (Helmet's options).
+    pub headers: HeadersConfig,
+}
+
+/// `[guard]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GuardFile {
+    /// Where clients connect.
+    pub listen: SocketAddr,
+    /// The app, as `http://host:port` (required, here or with `--upstream`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
+    /// Peers whose `X-Forwarded-*` headers are believed, as CIDRs.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Largest request body passed upstream (bytes, or "10 MiB").
+    pub max_request_body: ByteSize,
+    /// Proxy worker threads; 0 means one per CPU.
+    pub threads: usize,
+    /// Deadlines.
+    pub timeouts: TimeoutsFile,
+    /// Terminate TLS with these files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsFile>,
+}
+
+impl Default for GuardFile {
+    fn default() -> Self {
+        GuardFile {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            upstream: None,
+            trusted_proxies: Vec::new(),
+            max_request_body: ByteSize::mib(10),
+            threads: 0,
+            timeouts: TimeoutsFile::default(),
+            tls: None,
+        }
+    }
+}
+
+/// `[guard.timeouts]`, each a duration such as "10s" or "1m 30s".
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeoutsFile {
+    /// From a request's first byte to the end of its headers.
+    #[serde(with = "humantime_serde")]
+    pub client_header: Duration,
+    /// Idle time between two reads of a request body.
+    #[serde(with = "humantime_serde")]
+    pub client_body: Duration,
+    /// Connecting to the upstream (504 after).
+    #[serde(with = "humantime_serde")]
+    pub upstream_connect: Duration,
+    /// Waiting for the upstream's response (504 after).
+    #[serde(with = "humantime_serde")]
+    pub upstream_response: Duration,
+    /// Keep-alive idle time between a client's requests.
+    #[serde(with = "humantime_serde")]
+    pub keepalive: Duration,
+    /// How long shutdown waits for in-flight requests.
+    #[serde(with = "humantime_serde")]
+    pub drain: Duration,
+}
+
+impl Default for TimeoutsFile {
+    fn default() -> Self {
+        let t = palisade_guard::Timeouts::default();
+        TimeoutsFile {
+            client_header: t.client_header,
+            client_body: t.client_body,
+            upstream_connect: t.upstream_connect,
+            upstream_response: t.upstream_response,
+            keepalive: t.keepalive,
+            drain: t.drain,
+        }
+    }
+}
+
+/// `[guard.tls]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+}
+
+/// `[admin]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminFile {
+    /// Serve `/healthz` and `/metrics`.
+    pub enabled: bool,
+    /// Where; loopback by default. A non-loopback address requires `token`.
+    pub listen: SocketAddr,
+    /// Bearer token for `/metrics` (and, later, the console).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl Default for AdminFile {
+    fn default() -> Self {
+        AdminFile {
+            enabled: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
+            token: None,
+        }
+    }
+}
+
+/// Durations as humantime strings ("10s", "1m 30s"), serialised the same way.
+mod humantime_serde {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let raw = String::deserialize(d)?;
+        humantime::parse_duration(&raw).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "invalid duration `{raw}`: {e} (write e.g. \"10s\", \"500ms\", \"2m\")"
+            ))
+        })
+    }
+}

@@ -1,0 +1,199 @@
+//! Validating the file config (plus CLI overrides) into the libraries' runtime settings.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use palisade_guard::{GuardSettings, Timeouts, TlsFiles, TrustedProxies, Upstream};
+use palisade_headers::Policy;
+
+use super::error::ConfigError;
+use super::file::FileConfig;
+use super::load::locate;
+
+/// Command-line values that win over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--listen`
+    pub listen: Option<SocketAddr>,
+    /// `--upstream`
+    pub upstream: Option<String>,
+    /// `--admin`
+    pub admin: Option<SocketAddr>,
+}
+
+/// Everything validated, ready to run.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    /// The guard's settings.
+    pub guard: GuardSettings,
+    /// The admin token, if configured.
+    pub admin_token: Option<String>,
+}
+
+/// Where the config came from, so later errors can point into it.
+pub struct Source<'a> {
+    /// Display name.
+    pub name: &'a str,
+    /// The text (empty when there was no file).
+    pub text: &'a str,
+}
+
+impl Runtime {
+    /// Validates `cfg` with `over` applied on top.
+    pub fn build(
+        cfg: &FileConfig,
+        over: &Overrides,
+        src: &Source<'_>,
+    ) -> Result<Self, ConfigError> {
+        let located = |path: &[&str], message: String| {
+            let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            let err = ConfigError::whole_file(src.name, message).with_key(path.join("."));
+            match locate(src.text, &path) {
+                Some(off) => err.at(src.text, off),
+                None => err,
+            }
+        };
+
+        let headers = Policy::from_config(&cfg.headers).map_err(|e| {
+            let mut path = vec!["headers".to_owned()];
+            path.extend(e.path().iter().cloned());
+            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+            located(&refs, format!("`{}`: {}", path.join("."), e.message()))
+        })?;
+
+        let upstream_url = over
+            .upstream
+            .clone()
+            .or_else(|| cfg.guard.upstream.clone())
+            .ok_or_else(|| {
+                ConfigError::whole_file(
+                    src.name,
+                    "no upstream: the guard needs to know where the app listens",
+                )
+                .with_key("guard.upstream")
+                .with_hint("pass --upstream http://127.0.0.1:3000 or set `upstream` under [guard]")
+            })?;
+        let upstream = Upstream::parse(&upstream_url).map_err(|e| {
+            if over.upstream.is_some() {
+                ConfigError::whole_file("--upstream", e.to_string())
+            } else {
+                located(&["guard", "upstream"], e.to_string())
+            }
+        })?;
+
+        let admin_listen = over.admin.unwrap_or(cfg.admin.listen);
+        let admin_token = cfg.admin.token.clone().filter(|t| !t.is_empty());
+        if cfg.admin.enabled && !admin_listen.ip().is_loopback() && admin_token.is_none() {
+            return Err(located(
+                &["admin", "listen"],
+                format!("the admin listener on {admin_listen} is reachable from other machines but has no token"),
+            )
+            .with_hint("set `token` under [admin], or listen on 127.0.0.1"));
+        }
+
+        let t = &cfg.guard.timeouts;
+        let timeouts = Timeouts {
+            client_header: t.client_header,
+            client_body: t.client_body,
+            upstream_connect: t.upstream_connect,
+            upstream_response: t.upstream_response,
+            keepalive: t.keepalive,
+            drain: t.drain,
+        };
+        for (name, d) in [
+            ("client_header", timeouts.client_header),
+            ("client_body", timeouts.client_body),
+            ("upstream_connect", timeouts.upstream_connect),
+            ("upstream_response", timeouts.upstream_response),
+        ] {
+            if d.is_zero() {
+                return Err(located(
+                    &["guard", "timeouts", name],
+                    format!("`guard.timeouts.{name}` must be longer than zero"),
+                ));
+            }
+        }
+
+        let threads = match cfg.guard.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        Ok(Runtime {
+            guard: GuardSettings {
+                listen: over.listen.unwrap_or(cfg.guard.listen),
+                upstream,
+                tls: cfg.guard.tls.as_ref().map(|t| TlsFiles {
+                    cert: t.cert.clone(),
+                    key: t.key.clone(),
+                }),
+                trusted_proxies: TrustedProxies::new(cfg.guard.trusted_proxies.clone()),
+                timeouts,
+                max_request_body: cfg.guard.max_request_body.as_u64(),
+                admin: cfg.admin.enabled.then_some(admin_listen),
+                headers: Arc::new(headers),
+                threads,
+            },
+            admin_token,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load_str;
+
+    fn build(text: &str, over: Overrides) -> Result<Runtime, ConfigError> {
+        let cfg = load_str(text, "p.toml")?;
+        Runtime::build(
+            &cfg,
+            &over,
+            &Source {
+                name: "p.toml",
+                text,
+            },
+        )
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let text = "[guard]\nlisten = \"127.0.0.1:1111\"\nupstream = \"http://127.0.0.1:2222\"\n";
+        let rt = build(text, Overrides::default()).unwrap();
+        assert_eq!(rt.guard.listen.port(), 1111);
+        let rt = build(
+            text,
+            Overrides {
+                listen: Some("127.0.0.1:3333".parse().unwrap()),
+                upstream: Some("http://127.0.0.1:4444".into()),
+                admin: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(rt.guard.listen.port(), 3333);
+        assert_eq!(rt.guard.upstream.addr.port(), 4444);
+    }
+
+    #[test]
+    fn missing_upstream_says_how_to_fix() {
+        let err = build("", Overrides::default()).unwrap_err();
+        assert!(err.hint.unwrap().contains("--upstream"));
+    }
+
+    #[test]
+    fn public_admin_needs_a_token() {
+        let text =
+            "[guard]\nupstream = \"http://127.0.0.1:1\"\n[admin]\nlisten = \"0.0.0.0:9181\"\n";
+        let err = build(text, Overrides::default()).unwrap_err();
+        assert_eq!(err.position, Some((4, 1)));
+        let ok = format!("{text}token = \"s3cret\"\n");
+        assert!(build(&ok, Overrides::default()).is_ok());
+    }
+
+    #[test]
+    fn policy_errors_point_into_the_file() {
+        let text = "[guard]\nupstream = \"http://127.0.0.1:1\"\n\n[headers.content_security_policy]\nuse_defaults = false\ndirectives = { img-src = [\"*\"] }\n";
+        let err = build(text, Overrides::default()).unwrap_err();
+        assert!(err.position.is_some(), "{err}");
+        assert!(err.message.contains("default-src"), "{err}");
+    }
+}

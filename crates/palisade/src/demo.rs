@@ -1,0 +1,171 @@
+//! `palisade demo`: a small sample app (login form, JSON API, static page) with the
+//! guard in front, so a newcomer sees what palisade adds in a minute.
+
+use std::net::{SocketAddr, TcpListener};
+
+use anyhow::Context;
+use axum::extract::Form;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use palisade_guard::GuardServer;
+use serde::Deserialize;
+
+use crate::Failure;
+use crate::cli::DemoArgs;
+use crate::commands::load_config;
+use crate::config::Overrides;
+
+const DEMO_EMAIL: &str = "demo@example.com";
+const DEMO_PASSWORD: &str = "correct horse battery staple";
+
+/// Runs the demo until Ctrl-C.
+pub fn run(args: DemoArgs) -> Result<(), Failure> {
+    let loaded = load_config(args.config.as_deref())?;
+    let app_listener = TcpListener::bind("127.0.0.1:0").context("binding the demo app")?;
+    let app_addr = app_listener.local_addr().context("demo app address")?;
+    let listen = args.listen.unwrap_or_else(|| prefer("127.0.0.1:8080"));
+    let admin = args.admin.unwrap_or_else(|| prefer("127.0.0.1:9181"));
+
+    let rt = loaded.runtime(&Overrides {
+        listen: Some(listen),
+        upstream: Some(format!("http://{app_addr}")),
+        admin: Some(admin),
+    })?;
+
+    std::thread::Builder::new()
+        .name("demo-app".into())
+        .spawn(move || serve_app(app_listener))
+        .context("starting the demo app")?;
+
+    let listen = rt.guard.listen;
+    let admin = rt.guard.admin;
+    let server = GuardServer::build(rt.guard, rt.admin_token).context("starting the guard")?;
+    print_banner(app_addr, listen, admin);
+    server.run()
+}
+
+/// The preferred address when free, else a free port on loopback.
+fn prefer(addr: &str) -> SocketAddr {
+    match TcpListener::bind(addr).and_then(|l| l.local_addr()) {
+        Ok(a) => a,
+        Err(_) => TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0))),
+    }
+}
+
+fn print_banner(app: SocketAddr, guard: SocketAddr, admin: Option<SocketAddr>) {
+    println!("palisade demo\n");
+    println!("  the app, unprotected:   http://{app}/");
+    println!("  the app behind palisade: http://{guard}/");
+    if let Some(admin) = admin {
+        println!("  admin (metrics):        http://{admin}/metrics");
+    }
+    println!("\nTry:");
+    println!(
+        "  curl -si http://{app}/ | head -8          # the app alone: X-Powered-By, no security headers"
+    );
+    println!(
+        "  curl -si http://{guard}/ | head -20       # Helmet headers, X-Request-Id, X-Powered-By gone"
+    );
+    println!("  curl -si -d 'email={DEMO_EMAIL}&password=wrong' http://{guard}/login | head -3");
+    println!(
+        "  curl -si -H 'Content-Length: 99999999999' -d x http://{guard}/login | head -1   # 413"
+    );
+    if let Some(admin) = admin {
+        println!("  curl -s http://{admin}/metrics | grep palisade_requests_total");
+    }
+    println!("\nCtrl-C stops (in-flight requests are drained first).");
+}
+
+fn serve_app(listener: TcpListener) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        eprintln!("demo app: cannot start a runtime");
+        return;
+    };
+    rt.block_on(async move {
+        let served = async {
+            listener.set_nonblocking(true)?;
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, app()).await
+        };
+        if let Err(e) = served.await {
+            eprintln!("demo app stopped: {e}");
+        }
+    });
+}
+
+/// The sample app: what a small Express app typically looks like, leaks included.
+pub fn app() -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/account", get(account))
+        .route("/api/items", get(items))
+        .layer(axum::middleware::map_response(
+            |mut res: Response| async move {
+                // Express announces itself; the guard removes it.
+                res.headers_mut()
+                    .insert("x-powered-by", header::HeaderValue::from_static("Express"));
+                res
+            },
+        ))
+}
+
+async fn home() -> Html<&'static str> {
+    Html(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>palisade demo</title></head>\
+         <body><h1>Demo shop</h1><p><a href=\"/login\">Sign in</a> · <a href=\"/api/items\">API</a></p></body></html>",
+    )
+}
+
+async fn login_form() -> Html<&'static str> {
+    Html(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in</title></head><body>\
+         <form method=\"post\" action=\"/login\"><label>Email <input name=\"email\"></label>\
+         <label>Password <input name=\"password\" type=\"password\"></label><button>Sign in</button></form></body></html>",
+    )
+}
+
+#[derive(Deserialize)]
+struct Login {
+    email: String,
+    password: String,
+}
+
+async fn login(Form(form): Form<Login>) -> Response {
+    if form.email == DEMO_EMAIL && form.password == DEMO_PASSWORD {
+        (
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, "/account"),
+                (header::SET_COOKIE, "session=demo-session; Path=/"),
+            ],
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            Html("<p>Invalid email or password.</p>"),
+        )
+            .into_response()
+    }
+}
+
+async fn account() -> Html<&'static str> {
+    Html("<!doctype html><p>Signed in.</p>")
+}
+
+async fn items() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "items": [
+            {"id": 1, "name": "Lamp", "price": 29.5},
+            {"id": 2, "name": "Chair", "price": 89.0}
+        ]
+    }))
+}
