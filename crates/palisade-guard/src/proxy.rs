@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::HeaderValue;
 use http::header::{CONTENT_LENGTH, HOST};
 use palisade_core::RequestId;
-use palisade_headers::{CspNonce, Policy, UpstreamPolicy};
+use palisade_headers::{CspNonce, Policy, UpstreamPolicy, helmet_case};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
 use pingora::proxy::FailToProxy;
@@ -79,7 +79,10 @@ impl Guard {
         let mut put = |name: &http::HeaderName, value: &HeaderValue| {
             if !(keep && resp.headers.contains_key(name)) {
                 // insert_header only fails on an invalid value; ours are pre-validated.
-                let _ = resp.insert_header(name.clone(), value.clone());
+                let _ = match helmet_case(name) {
+                    Some(spelled) => resp.insert_header(spelled, value.clone()),
+                    None => resp.insert_header(name.clone(), value.clone()),
+                };
             }
         };
         match nonce.filter(|_| set.wants_nonce()) {
@@ -290,6 +293,12 @@ impl ProxyHttp for Guard {
             self.metrics.body_chunk(chunk.len());
         }
         Ok(None)
+    }
+
+    fn suppress_error_log(&self, _session: &Session, _ctx: &RequestCtx, error: &Error) -> bool {
+        // A refused request (413…) is the client's problem and is counted in metrics;
+        // logging each at error level would let any client flood the log.
+        matches!(error.etype(), ErrorType::HTTPStatus(code) if *code < 500)
     }
 
     async fn fail_to_proxy(

@@ -50,6 +50,7 @@ mod compile;
 pub mod config;
 mod csp;
 mod error;
+mod names;
 mod nonce;
 mod policy;
 
@@ -60,6 +61,7 @@ mod service;
 
 pub use config::HeadersConfig;
 pub use error::PolicyError;
+pub use names::helmet_case;
 pub use nonce::CspNonce;
 pub use policy::{HeaderSet, Policy, UpstreamPolicy};
 

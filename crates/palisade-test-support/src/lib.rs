@@ -1,1 +1,11 @@
-//! test support
+//! Test helpers shared by palisade's integration tests: a real upstream HTTP app on
+//! 127.0.0.1 port 0, and a guard started as its own process with a generated config.
+#![warn(missing_docs)]
+
+mod guard;
+mod raw;
+mod upstream;
+
+pub use guard::{GuardProcess, free_port};
+pub use raw::{RawResponse, raw_get};
+pub use upstream::TestUpstream;

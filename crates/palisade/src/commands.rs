@@ -141,12 +141,12 @@ fn print_set(title: &str, set: &HeaderSet) {
     for (name, value) in set.headers() {
         println!(
             "{}: {}",
-            display_name(name.as_str()),
+            display_name(name),
             value.to_str().unwrap_or("<binary>")
         );
     }
     for name in set.removes() {
-        println!("# removes {}", display_name(name.as_str()));
+        println!("# removes {}", display_name(name));
     }
     println!(
         "# headers the app already sent: {:?}",
@@ -158,16 +158,11 @@ fn print_set(title: &str, set: &HeaderSet) {
 }
 
 /// Header names as Helmet writes them (HTTP/1 names are case-insensitive; people read them this way).
-pub fn display_name(lower: &str) -> String {
-    const SPECIAL: &[(&str, &str)] = &[
-        ("x-dns-prefetch-control", "X-DNS-Prefetch-Control"),
-        ("x-xss-protection", "X-XSS-Protection"),
-        ("www-authenticate", "WWW-Authenticate"),
-    ];
-    if let Some((_, s)) = SPECIAL.iter().find(|(l, _)| *l == lower) {
-        return (*s).to_owned();
+pub fn display_name(name: &http::HeaderName) -> String {
+    if let Some(spelled) = palisade_headers::helmet_case(name) {
+        return spelled.to_owned();
     }
-    lower
+    name.as_str()
         .split('-')
         .map(|part| {
             let mut c = part.chars();

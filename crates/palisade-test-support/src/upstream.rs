@@ -1,0 +1,177 @@
+//! An upstream app that shows what the guard sent it and can misbehave on request.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::ws::{Message, WebSocketUpgrade};
+use axum::extract::{Path, Request};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use futures_util::StreamExt;
+
+/// A running upstream; stops when dropped.
+pub struct TestUpstream {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestUpstream {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl TestUpstream {
+    /// Starts the app on 127.0.0.1, port 0, on its own runtime.
+    ///
+    /// Routes: `/echo` (the request as JSON), `/slow/{ms}`, `/download/{bytes}`
+    /// (streamed), `/upload` (counts a streamed body), `/ws` (WebSocket echo),
+    /// `/own-headers` (sets X-Frame-Options, X-Powered-By, Server).
+    ///
+    /// It runs on a thread of its own, so it works from sync and async tests alike.
+    pub fn start() -> TestUpstream {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind test upstream");
+        let addr = listener.local_addr().expect("upstream addr");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("test upstream runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                let _ = axum::serve(listener, app())
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+            // In-flight handlers (a slow or streaming one) are dropped with the runtime.
+            runtime.shutdown_background();
+        });
+        TestUpstream {
+            addr,
+            stop: Some(stop),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+fn app() -> Router {
+    Router::new()
+        .route("/echo", any(echo))
+        .route("/echo/{*rest}", any(echo))
+        .route("/slow/{ms}", get(slow))
+        .route("/download/{bytes}", get(download))
+        .route("/upload", post(upload))
+        .route("/ws", get(ws))
+        .route("/own-headers", get(own_headers))
+}
+
+async fn echo(req: Request) -> Json<serde_json::Value> {
+    let headers: serde_json::Map<String, serde_json::Value> = req
+        .headers()
+        .keys()
+        .map(|k| {
+            let all: Vec<&str> = req
+                .headers()
+                .get_all(k)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            (
+                k.as_str().to_owned(),
+                serde_json::Value::from(all.join(", ")),
+            )
+        })
+        .collect();
+    Json(serde_json::json!({
+        "method": req.method().as_str(),
+        "uri": req.uri().to_string(),
+        "headers": headers,
+    }))
+}
+
+async fn slow(Path(ms): Path<u64>) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    "slow done"
+}
+
+async fn download(Path(bytes): Path<u64>) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let chunk = Bytes::from(vec![b'x'; CHUNK]);
+    let stream = futures_util::stream::unfold(bytes, move |left| {
+        let chunk = chunk.clone();
+        async move {
+            if left == 0 {
+                return None;
+            }
+            let n = left.min(CHUNK as u64);
+            Some((Ok::<_, std::io::Error>(chunk.slice(..n as usize)), left - n))
+        }
+    });
+    Response::builder()
+        .header("content-type", "application/octet-stream")
+        .body(Body::from_stream(stream))
+        .unwrap_or_default()
+}
+
+async fn upload(headers: HeaderMap, body: Body) -> Json<serde_json::Value> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = 0u64;
+    let mut error = None;
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(c) => bytes += c.len() as u64,
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    Json(serde_json::json!({
+        "bytes": bytes,
+        "error": error,
+        "content_length": headers.get("content-length").and_then(|v| v.to_str().ok()),
+    }))
+}
+
+async fn ws(upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(|mut socket| async move {
+        while let Some(Ok(msg)) = socket.recv().await {
+            let reply = match msg {
+                Message::Text(t) => Message::Text(format!("echo: {t}").into()),
+                Message::Binary(b) => Message::Binary(b),
+                Message::Close(_) => break,
+                _ => continue,
+            };
+            if socket.send(reply).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
+async fn own_headers() -> impl IntoResponse {
+    (
+        [
+            ("x-frame-options", "DENY"),
+            ("x-powered-by", "Express"),
+            ("server", "test-upstream/1.0"),
+            ("referrer-policy", "origin"),
+        ],
+        "own headers",
+    )
+}

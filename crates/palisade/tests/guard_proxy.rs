@@ -1,0 +1,272 @@
+//! The guard as a proxy: errors it answers itself, forwarded headers, WebSockets,
+//! streaming of large bodies, and its admin listener.
+
+use std::path::Path;
+
+use futures_util::{SinkExt, StreamExt};
+use palisade_test_support::{GuardProcess, TestUpstream, free_port, raw_get};
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_palisade"))
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().build().unwrap()
+}
+
+async fn metric(guard: &GuardProcess, name: &str) -> f64 {
+    let text = reqwest::get(format!("http://{}/metrics", guard.admin))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{']))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("metric {name} missing in:\n{text}"))
+}
+
+#[tokio::test]
+async fn dead_upstream_gets_a_clean_502() {
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let guard = GuardProcess::start(bin(), &dead, "", "");
+    let resp = raw_get(guard.addr, "/anything", &[]);
+    assert_eq!(resp.status(), 502);
+    let body = String::from_utf8_lossy(&resp.body);
+    assert!(body.contains("502"), "{body}");
+    assert!(
+        !body.to_lowercase().contains("pingora"),
+        "no engine banner: {body}"
+    );
+    let id = resp.header("X-Request-Id").unwrap();
+    assert!(body.contains(id), "the page names the request id");
+    assert!(
+        resp.header("Content-Security-Policy").is_some(),
+        "the policy covers our own pages"
+    );
+    assert_eq!(
+        metric(&guard, "palisade_upstream_errors_total{kind=\"connect\"}").await,
+        1.0
+    );
+}
+
+#[tokio::test]
+async fn slow_upstream_gets_a_504() {
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(
+        bin(),
+        &up.url(),
+        "[guard.timeouts]\nupstream_response = \"300ms\"\n",
+        "",
+    );
+    let resp = client()
+        .get(format!("{}/slow/5000", guard.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 504);
+    // A fast answer on the same guard is unaffected.
+    let ok = client()
+        .get(format!("{}/slow/10", guard.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), "slow done");
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_declared_or_streamed() {
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(bin(), &up.url(), "max_request_body = 1024", "");
+
+    let small = client()
+        .post(format!("{}/upload", guard.url()))
+        .body(vec![b'a'; 1000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 200);
+    let json: serde_json::Value = small.json().await.unwrap();
+    assert_eq!(json["bytes"], 1000);
+
+    let declared = client()
+        .post(format!("{}/upload", guard.url()))
+        .body(vec![b'a'; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declared.status(), 413);
+
+    // Chunked, no Content-Length: the limit is enforced while streaming.
+    let chunks = futures_util::stream::iter(
+        (0..16).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'b'; 512]))),
+    );
+    let streamed = client()
+        .post(format!("{}/upload", guard.url()))
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status(), 413);
+    assert_eq!(
+        metric(&guard, "palisade_request_body_too_large_total").await,
+        2.0
+    );
+}
+
+#[tokio::test]
+async fn forwarded_headers_depend_on_trusted_proxies() {
+    let up = TestUpstream::start();
+    let untrusted = GuardProcess::start(bin(), &up.url(), "", "");
+    let resp = raw_get(
+        untrusted.addr,
+        "/echo",
+        &[
+            ("X-Forwarded-For", "6.6.6.6"),
+            ("X-Forwarded-Proto", "https"),
+            ("X-Forwarded-Host", "evil.example"),
+        ],
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    assert_eq!(seen["headers"]["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(seen["headers"]["x-forwarded-proto"], "http");
+    assert_eq!(
+        seen["headers"]["x-forwarded-host"],
+        untrusted.addr.to_string().as_str()
+    );
+
+    let trusted = GuardProcess::start(bin(), &up.url(), "trusted_proxies = [\"127.0.0.0/8\"]", "");
+    let resp = raw_get(
+        trusted.addr,
+        "/echo",
+        &[
+            ("X-Forwarded-For", "203.0.113.7"),
+            ("X-Forwarded-Proto", "https"),
+            ("X-Forwarded-Host", "shop.example"),
+        ],
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    assert_eq!(seen["headers"]["x-forwarded-for"], "203.0.113.7, 127.0.0.1");
+    assert_eq!(seen["headers"]["x-forwarded-proto"], "https");
+    assert_eq!(seen["headers"]["x-forwarded-host"], "shop.example");
+}
+
+#[tokio::test]
+async fn websocket_upgrades_pass_through() {
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(bin(), &up.url(), "", "");
+    let (mut ws, resp) = tokio_tungstenite::connect_async(format!("ws://{}/ws", guard.addr))
+        .await
+        .expect("websocket handshake through the guard");
+    assert_eq!(resp.status(), 101);
+    for i in 0..3 {
+        ws.send(tokio_tungstenite::tungstenite::Message::text(format!(
+            "hello {i}"
+        )))
+        .await
+        .unwrap();
+        let reply = ws.next().await.unwrap().unwrap();
+        assert_eq!(
+            reply.into_text().unwrap().as_str(),
+            format!("echo: hello {i}")
+        );
+    }
+    ws.close(None).await.unwrap();
+}
+
+const HUNDRED_MB: u64 = 100 * 1024 * 1024;
+
+#[tokio::test]
+async fn hundred_megabytes_stream_both_ways_in_bounded_memory() {
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(bin(), &up.url(), "max_request_body = \"200 MiB\"", "");
+
+    let mut download = client()
+        .get(format!("{}/download/{HUNDRED_MB}", guard.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    let mut received = 0u64;
+    while let Some(chunk) = download.chunk().await.unwrap() {
+        received += chunk.len() as u64;
+    }
+    assert_eq!(received, HUNDRED_MB);
+
+    let chunk = bytes::Bytes::from(vec![b'u'; 256 * 1024]);
+    let chunks = futures_util::stream::iter(
+        (0..HUNDRED_MB / chunk.len() as u64).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+    );
+    let upload = client()
+        .post(format!("{}/upload", guard.url()))
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200);
+    let json: serde_json::Value = upload.json().await.unwrap();
+    assert_eq!(json["bytes"], HUNDRED_MB);
+
+    // The guard's own accounting: it never held more than one chunk of a body.
+    let peak = metric(&guard, "palisade_body_buffer_peak_bytes").await;
+    assert!(
+        peak > 0.0 && peak <= 1024.0 * 1024.0,
+        "peak body buffer {peak} bytes"
+    );
+    // And the process as a whole stayed far below the 100 MB that passed through it.
+    let rss = guard.peak_rss().expect("VmHWM");
+    assert!(rss < 64 * 1024 * 1024, "guard peak RSS {rss} bytes");
+}
+
+#[tokio::test]
+async fn admin_serves_health_and_metrics_with_optional_token() {
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(bin(), &up.url(), "", "");
+    let health = reqwest::get(format!("http://{}/healthz", guard.admin))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    for _ in 0..3 {
+        raw_get(guard.addr, "/echo", &[]);
+    }
+    raw_get(guard.addr, "/nope", &[]);
+    assert_eq!(
+        metric(&guard, "palisade_requests_total{class=\"2xx\"}").await,
+        3.0
+    );
+    assert_eq!(
+        metric(&guard, "palisade_requests_total{class=\"4xx\"}").await,
+        1.0
+    );
+    assert!(metric(&guard, "palisade_upstream_latency_seconds_count").await >= 4.0);
+    assert_eq!(metric(&guard, "palisade_open_connections").await, 0.0);
+
+    let locked = GuardProcess::start_with_admin(bin(), &up.url(), "", "token = \"s3cret\"", "");
+    let metrics_url = format!("http://{}/metrics", locked.admin);
+    let denied = client().get(&metrics_url).send().await.unwrap();
+    assert_eq!(denied.status(), 401);
+    let wrong = client()
+        .get(&metrics_url)
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let allowed = client()
+        .get(&metrics_url)
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert!(
+        allowed
+            .text()
+            .await
+            .unwrap()
+            .contains("palisade_requests_total")
+    );
+}
