@@ -15,7 +15,7 @@ pub enum GuardError {
         reason: String,
     },
     /// A listening address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: SocketAddr,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocketUpgrade};
-use axum::extract::{Path, Request};
+use axum::extract::{ConnectInfo, Path, Request};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -32,7 +32,7 @@ impl TestUpstream {
     ///
     /// Routes: `/echo` (the request as JSON), `/slow/{ms}`, `/download/{bytes}`
     /// (streamed), `/upload` (counts a streamed body), `/ws` (WebSocket echo),
-    /// `/own-headers` (sets X-Frame-Options, X-Powered-By, Server).
+    /// `/own-headers` (sets X-Frame-Options, X-Powered-By, Server), `/peer` (the client address).
     ///
     /// It runs on a thread of its own, so it works from sync and async tests alike.
     pub fn start() -> TestUpstream {
@@ -48,7 +48,8 @@ impl TestUpstream {
                 .expect("test upstream runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = axum::serve(listener, app())
+                let app = app().into_make_service_with_connect_info::<SocketAddr>();
+                let _ = axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;
                     })
@@ -78,6 +79,7 @@ fn app() -> Router {
         .route("/upload", post(upload))
         .route("/ws", get(ws))
         .route("/own-headers", get(own_headers))
+        .route("/peer", get(peer))
 }
 
 async fn echo(req: Request) -> Json<serde_json::Value> {
@@ -102,6 +104,11 @@ async fn echo(req: Request) -> Json<serde_json::Value> {
         "uri": req.uri().to_string(),
         "headers": headers,
     }))
+}
+
+/// The address the request came from: the same port twice means a reused connection.
+async fn peer(ConnectInfo(from): ConnectInfo<SocketAddr>) -> String {
+    from.to_string()
 }
 
 async fn slow(Path(ms): Path<u64>) -> &'static str {

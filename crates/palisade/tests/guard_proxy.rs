@@ -155,6 +155,20 @@ async fn forwarded_headers_depend_on_trusted_proxies() {
 }
 
 #[tokio::test]
+async fn upstream_connections_are_pooled() {
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(bin(), &up.url(), "", "");
+    // Separate client connections (Connection: close) still share one upstream connection.
+    let first = raw_get(guard.addr, "/peer", &[]);
+    let second = raw_get(guard.addr, "/peer", &[]);
+    assert_eq!(first.status(), 200);
+    assert_eq!(
+        first.body, second.body,
+        "the second request reused the first's upstream connection"
+    );
+}
+
+#[tokio::test]
 async fn websocket_upgrades_pass_through() {
     let up = TestUpstream::start();
     let guard = GuardProcess::start(bin(), &up.url(), "", "");

@@ -3,8 +3,15 @@
 use std::fmt;
 
 /// A configuration problem, located in its file when it comes from one.
+///
+/// Boxed: it travels up through every config-loading `Result`, and its details are
+/// rarely built, so the happy path should not pay for their size.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
+pub struct ConfigError(Box<Details>);
+
+/// What a [`ConfigError`] knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
     /// The file as the user named it (or `<flags>` for command-line values).
     pub file: String,
     /// 1-based line and column of the offending text, when known.
@@ -22,14 +29,14 @@ pub struct ConfigError {
 impl ConfigError {
     /// An error about the file as a whole.
     pub fn whole_file(file: &str, message: impl Into<String>) -> Self {
-        ConfigError {
+        ConfigError(Box::new(Details {
             file: file.to_owned(),
             position: None,
             key: None,
             message: message.into(),
             hint: None,
             line_text: None,
-        }
+        }))
     }
 
     /// Places the error at byte `offset` of `text`.
@@ -57,6 +64,19 @@ impl ConfigError {
     pub fn with_key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
         self
+    }
+}
+
+impl std::ops::Deref for ConfigError {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ConfigError {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
     }
 }
 

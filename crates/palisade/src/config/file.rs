@@ -33,6 +33,7 @@ pub struct GuardFile {
     /// Peers whose `X-Forwarded-*` headers are believed, as CIDRs.
     pub trusted_proxies: Vec<IpNet>,
     /// Largest request body passed upstream (bytes, or "10 MiB").
+    #[serde(serialize_with = "exact_size")]
     pub max_request_body: ByteSize,
     /// Proxy worker threads; 0 means one per CPU.
     pub threads: usize,
@@ -125,6 +126,19 @@ impl Default for AdminFile {
             listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
             token: None,
         }
+    }
+}
+
+/// Sizes printed so they read back exactly: bytesize's own display rounds to one decimal.
+fn exact_size<S: serde::Serializer>(size: &ByteSize, s: S) -> Result<S::Ok, S::Error> {
+    let bytes = size.as_u64();
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    match UNITS
+        .iter()
+        .find(|(unit, _)| bytes >= *unit && bytes.is_multiple_of(*unit))
+    {
+        Some((unit, name)) => s.serialize_str(&format!("{} {name}", bytes / unit)),
+        None => s.serialize_u64(bytes),
     }
 }
 

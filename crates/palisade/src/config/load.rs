@@ -16,7 +16,17 @@ pub fn load_str(text: &str, name: &str) -> Result<FileConfig, ConfigError> {
 fn toml_error(text: &str, name: &str, e: &toml::de::Error, path: Option<String>) -> ConfigError {
     let raw = e.message().trim().to_owned();
     let mut err = ConfigError::whole_file(name, raw.clone());
-    if let Some(unknown) = parse_unknown(&raw) {
+    if let Some(unknown) = parse_unknown(&raw).filter(|u| u.what == "value") {
+        // serde's path already ends at the key whose value is wrong.
+        let key = path.clone().unwrap_or_default();
+        err.message = format!("invalid value `{}` for `{key}`", unknown.name);
+        err = err.with_key(key);
+        let hint = match suggest(&unknown.name, &unknown.expected) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("expected one of {}", quote_list(&unknown.expected)),
+        };
+        err = err.with_hint(hint);
+    } else if let Some(unknown) = parse_unknown(&raw) {
         let table = path
             .as_deref()
             .map(|p| {

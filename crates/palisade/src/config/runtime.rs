@@ -82,13 +82,29 @@ impl Runtime {
         })?;
 
         let admin_listen = over.admin.unwrap_or(cfg.admin.listen);
+        // Asking for an admin address on the command line is asking for the listener.
+        let admin_enabled = cfg.admin.enabled || over.admin.is_some();
         let admin_token = cfg.admin.token.clone().filter(|t| !t.is_empty());
-        if cfg.admin.enabled && !admin_listen.ip().is_loopback() && admin_token.is_none() {
-            return Err(located(
-                &["admin", "listen"],
-                format!("the admin listener on {admin_listen} is reachable from other machines but has no token"),
-            )
-            .with_hint("set `token` under [admin], or listen on 127.0.0.1"));
+        if admin_enabled && !admin_listen.ip().is_loopback() && admin_token.is_none() {
+            let message = format!(
+                "the admin listener on {admin_listen} is reachable from other machines but has no token"
+            );
+            let err = match over.admin {
+                Some(_) => ConfigError::whole_file("--admin", message),
+                None => located(&["admin", "listen"], message),
+            };
+            return Err(err.with_hint("set `token` under [admin], or listen on 127.0.0.1"));
+        }
+
+        if let Some(tls) = &cfg.guard.tls {
+            for (key, file) in [("cert", &tls.cert), ("key", &tls.key)] {
+                if let Err(e) = std::fs::File::open(file) {
+                    return Err(located(
+                        &["guard", "tls", key],
+                        format!("`guard.tls.{key}`: cannot read {}: {e}", file.display()),
+                    ));
+                }
+            }
         }
 
         let t = &cfg.guard.timeouts;
@@ -113,6 +129,14 @@ impl Runtime {
                 ));
             }
         }
+        // pingora counts keep-alive in whole seconds and reads 0 as "no limit at all",
+        // which would let idle connections pile up forever.
+        if timeouts.keepalive < std::time::Duration::from_secs(1) {
+            return Err(located(
+                &["guard", "timeouts", "keepalive"],
+                "`guard.timeouts.keepalive` must be at least 1s".to_owned(),
+            ));
+        }
 
         let threads = match cfg.guard.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -129,7 +153,7 @@ impl Runtime {
                 trusted_proxies: TrustedProxies::new(cfg.guard.trusted_proxies.clone()),
                 timeouts,
                 max_request_body: cfg.guard.max_request_body.as_u64(),
-                admin: cfg.admin.enabled.then_some(admin_listen),
+                admin: admin_enabled.then_some(admin_listen),
                 headers: Arc::new(headers),
                 threads,
             },
@@ -176,7 +200,7 @@ mod tests {
     #[test]
     fn missing_upstream_says_how_to_fix() {
         let err = build("", Overrides::default()).unwrap_err();
-        assert!(err.hint.unwrap().contains("--upstream"));
+        assert!(err.hint.as_deref().unwrap().contains("--upstream"));
     }
 
     #[test]

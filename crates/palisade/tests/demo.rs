@@ -1,0 +1,86 @@
+//! `palisade demo`: the sample app comes up behind the guard, the banner tells the truth,
+//! and Ctrl-C stops it cleanly.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use palisade_test_support::{free_port, raw_get};
+
+#[test]
+fn demo_serves_the_sample_app_behind_the_guard() {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let admin = format!("127.0.0.1:{}", free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(["demo", "--listen", &listen, "--admin", &admin])
+        .current_dir(dir.path())
+        .env("PALISADE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    while !banner.contains("Ctrl-C") {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            panic!("demo exited early; printed:\n{banner}");
+        }
+        banner.push_str(&line);
+    }
+    assert!(banner.contains(&format!("http://{listen}/")), "{banner}");
+    assert!(
+        banner.contains(&format!("http://{admin}/metrics")),
+        "{banner}"
+    );
+    assert!(banner.contains("curl"), "{banner}");
+    let app_url = banner
+        .lines()
+        .find(|l| l.contains("unprotected"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .to_owned();
+    let app_addr = app_url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+
+    // Wait for the guard's listener (the banner comes just before it binds).
+    let guard_addr = listen.parse().unwrap();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(guard_addr).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+
+    let direct = raw_get(app_addr, "/", &[]);
+    assert_eq!(direct.header("X-Powered-By"), Some("Express"));
+    assert!(direct.header("Content-Security-Policy").is_none());
+
+    let guarded = raw_get(guard_addr, "/", &[]);
+    assert_eq!(guarded.status(), 200);
+    assert!(guarded.header("X-Powered-By").is_none());
+    assert!(guarded.header("Content-Security-Policy").is_some());
+    assert!(guarded.header("X-Request-Id").is_some());
+    assert!(String::from_utf8_lossy(&guarded.body).contains("Demo shop"));
+
+    let api = raw_get(guard_addr, "/api/items", &[]);
+    assert!(String::from_utf8_lossy(&api.body).contains("Lamp"));
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for _ in 0..400 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let _ = child.kill();
+    panic!("demo did not stop on SIGINT");
+}
