@@ -296,9 +296,10 @@ impl ProxyHttp for Guard {
     }
 
     fn suppress_error_log(&self, _session: &Session, _ctx: &RequestCtx, error: &Error) -> bool {
-        // A refused request (413…) is the client's problem and is counted in metrics;
-        // logging each at error level would let any client flood the log.
+        // A refused request (413…) or a client that hung up is the client's doing and is
+        // counted in metrics; logging each at error level would let any client flood the log.
         matches!(error.etype(), ErrorType::HTTPStatus(code) if *code < 500)
+            || error.esource() == &ErrorSource::Downstream
     }
 
     async fn fail_to_proxy(
