@@ -2,10 +2,12 @@
 //! 127.0.0.1 port 0, and a guard started as its own process with a generated config.
 #![warn(missing_docs)]
 
+mod blackhole;
 mod guard;
 mod raw;
 mod upstream;
 
+pub use blackhole::Blackhole;
 pub use guard::{GuardProcess, free_port};
 pub use raw::{RawResponse, raw_get};
 pub use upstream::TestUpstream;

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use futures_util::{SinkExt, StreamExt};
-use palisade_test_support::{GuardProcess, TestUpstream, free_port, raw_get};
+use palisade_test_support::{Blackhole, GuardProcess, TestUpstream, free_port, raw_get};
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_palisade"))
@@ -75,6 +75,57 @@ async fn slow_upstream_gets_a_504() {
         .unwrap();
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.text().await.unwrap(), "slow done");
+}
+
+#[tokio::test]
+async fn unreachable_upstream_gets_a_504_after_the_connect_timeout() {
+    let hole = Blackhole::start();
+    let guard = GuardProcess::start(
+        bin(),
+        &hole.url(),
+        "[guard.timeouts]\nupstream_connect = \"300ms\"\n",
+        "",
+    );
+    let resp = raw_get(guard.addr, "/", &[]);
+    assert_eq!(resp.status(), 504);
+    assert!(String::from_utf8_lossy(&resp.body).contains("took too long"));
+    assert_eq!(
+        metric(&guard, "palisade_upstream_errors_total{kind=\"timeout\"}").await,
+        1.0
+    );
+}
+
+#[test]
+fn ambiguous_request_framing_cannot_smuggle_a_request() {
+    use std::io::{Read, Write};
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(bin(), &up.url(), "", "");
+    // Content-Length and Transfer-Encoding together: the request-smuggling shape.
+    let mut s = std::net::TcpStream::connect(guard.addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    s.write_all(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    // pingora applies RFC 9112 §6.3: Transfer-Encoding wins, Content-Length is dropped
+    // before anything goes upstream, and the connection closes after the response,
+    // so the app sees one request framed one way and the tail is never parsed.
+    assert_eq!(
+        text.matches("HTTP/1.1 ").count(),
+        1,
+        "one response, connection closed: {text}"
+    );
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
+    let seen: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(seen["uri"], "/echo");
+    assert!(seen["headers"].get("content-length").is_none(), "{seen}");
+    assert_eq!(seen["headers"]["transfer-encoding"], "chunked");
+    assert!(!text.contains("smuggled"), "{text}");
 }
 
 #[tokio::test]
