@@ -44,6 +44,8 @@ pub struct Guard {
 #[derive(Default)]
 pub struct RequestCtx {
     request_id: Option<RequestId>,
+    /// The id as a header value, made once and shared by the upstream request and the response.
+    request_id_value: Option<HeaderValue>,
     forwarded: Option<Forwarded>,
     nonce: Option<CspNonce>,
     body_bytes: u64,
@@ -67,6 +69,17 @@ impl Guard {
 
     fn request_id<'a>(&self, ctx: &'a mut RequestCtx) -> &'a RequestId {
         ctx.request_id.get_or_insert_with(RequestId::generate)
+    }
+
+    fn request_id_value(&self, ctx: &mut RequestCtx) -> HeaderValue {
+        if let Some(v) = &ctx.request_id_value {
+            return v.clone();
+        }
+        // A RequestId is [A-Za-z0-9._:=+/-] only, always a valid header value.
+        let value = HeaderValue::from_str(self.request_id(ctx).as_str())
+            .unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+        ctx.request_id_value = Some(value.clone());
+        value
     }
 
     /// Adds the headers policy for `path` to a response.
@@ -104,9 +117,7 @@ impl Guard {
         let _ = resp.insert_header("content-type", "text/html; charset=utf-8");
         let _ = resp.insert_header(CONTENT_LENGTH, body.len().to_string());
         let _ = resp.insert_header("cache-control", "no-store");
-        if let Some(id) = &ctx.request_id {
-            let _ = resp.insert_header(REQUEST_ID, id.as_str());
-        }
+        let _ = resp.insert_header(REQUEST_ID, self.request_id_value(ctx));
         let path = session.req_header().uri.path().to_owned();
         self.apply_headers(&path, &mut resp, ctx.nonce.as_ref());
         // The request is being refused: do not keep reading a body we will not use.
@@ -221,8 +232,7 @@ impl ProxyHttp for Guard {
                 }
             }
         }
-        let id = self.request_id(ctx).as_str().to_owned();
-        upstream_request.insert_header(REQUEST_ID, id)?;
+        upstream_request.insert_header(REQUEST_ID, self.request_id_value(ctx))?;
         match &ctx.nonce {
             Some(nonce) => upstream_request.insert_header(CSP_NONCE, nonce.as_str())?,
             // Never let a client choose the nonce the app will trust.
@@ -277,8 +287,7 @@ impl ProxyHttp for Guard {
             upstream_response,
             ctx.nonce.as_ref(),
         );
-        let id = self.request_id(ctx).as_str().to_owned();
-        upstream_response.insert_header(REQUEST_ID, id)?;
+        upstream_response.insert_header(REQUEST_ID, self.request_id_value(ctx))?;
         Ok(())
     }
 
