@@ -58,10 +58,10 @@ fn prefer(addr: &str) -> SocketAddr {
 
 fn print_banner(app: SocketAddr, guard: SocketAddr, admin: Option<SocketAddr>) {
     println!("palisade demo\n");
-    println!("  the app, unprotected:   http://{app}/");
-    println!("  the app behind palisade: http://{guard}/");
+    println!("  the app, unprotected:     http://{app}/");
+    println!("  the app behind palisade:  http://{guard}/");
     if let Some(admin) = admin {
-        println!("  admin (metrics):        http://{admin}/metrics");
+        println!("  admin (metrics):          http://{admin}/metrics");
     }
     println!("\nTry:");
     println!(
