@@ -6,6 +6,9 @@
 //! `client_header_timeout` is a single deadline from the request's first byte; we
 //! give pingora the same by wrapping each accepted HTTP/1 stream: the deadline arms
 //! on the first byte of a request and disarms at the blank line ending its headers.
+//! It re-arms only when the proxy reports the request finished ([`request_finished`]),
+//! so a body sent after `100 Continue` or the frames of an upgraded (WebSocket)
+//! connection are never mistaken for the next request's headers.
 //! Idle keep-alive time is not counted (pingora's keep-alive timeout covers it).
 
 use std::fmt;
@@ -13,6 +16,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -56,16 +60,13 @@ impl<A: ServerApp + Send + Sync + 'static> ServerApp for GuardedApp<A> {
         stream: Stream,
         shutdown: &ShutdownWatch,
     ) -> Option<Stream> {
-        // A reused keep-alive connection comes back already wrapped.
-        let stream: Stream = if stream.as_any().is::<GuardedStream>() {
-            stream
-        } else {
-            // HTTP/2 multiplexes many requests over frames: there is no blank line to
-            // wait for, and h2's own flow control and pingora's idle timeout apply.
-            let http1 = !matches!(stream.selected_alpn_proto(), Some(ALPN::H2));
-            let deadline = http1.then_some(self.header_timeout);
-            Box::new(GuardedStream::new(stream, deadline, self.metrics.clone()))
-        };
+        // Called once per accepted connection (pingora loops over keep-alive requests
+        // inside the inner app). HTTP/2 multiplexes many requests over frames: there is
+        // no blank line to wait for, and h2's own flow control and pingora's idle
+        // timeout apply, so it is counted but gets no header deadline.
+        let http1 = !matches!(stream.selected_alpn_proto(), Some(ALPN::H2));
+        let deadline = http1.then_some(self.header_timeout);
+        let stream: Stream = Box::new(GuardedStream::new(stream, deadline, self.metrics.clone()));
         self.inner.process_new(stream, shutdown).await
     }
 
@@ -74,21 +75,30 @@ impl<A: ServerApp + Send + Sync + 'static> ServerApp for GuardedApp<A> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HeaderState {
+/// Where the connection is in the request cycle (an `AtomicU8` so the proxy's
+/// logging phase can mark the end of a request through a shared reference).
+mod state {
     /// Between requests: no deadline until a byte arrives.
-    Idle,
+    pub const IDLE: u8 = 0;
     /// Inside a request's headers: the deadline runs.
-    Reading,
-    /// Headers complete: body and response are someone else's business.
-    Done,
+    pub const READING: u8 = 1;
+    /// Headers complete: body, response and upgrades are someone else's business.
+    pub const DONE: u8 = 2;
+}
+
+/// Tells the connection under `stream` that its current request is over, so the
+/// next byte it reads starts a new header deadline.
+pub fn request_finished(stream: &Stream) {
+    if let Some(guarded) = stream.as_any().downcast_ref::<GuardedStream>() {
+        guarded.state.store(state::IDLE, Ordering::Relaxed);
+    }
 }
 
 /// A client stream with a header deadline and connection accounting.
 pub struct GuardedStream {
     inner: Stream,
     timeout: Option<Duration>,
-    state: HeaderState,
+    state: AtomicU8,
     /// The last bytes seen, to find `\r\n\r\n` across read boundaries.
     tail: u32,
     sleep: Option<Pin<Box<Sleep>>>,
@@ -101,7 +111,7 @@ impl GuardedStream {
         GuardedStream {
             inner,
             timeout,
-            state: HeaderState::Idle,
+            state: AtomicU8::new(state::IDLE),
             tail: 0,
             sleep: None,
             metrics,
@@ -111,20 +121,21 @@ impl GuardedStream {
     /// Feeds newly read bytes through the header scanner.
     fn observe(&mut self, bytes: &[u8]) {
         let Some(timeout) = self.timeout else { return };
+        let current = self.state.get_mut();
         for &b in bytes {
-            match self.state {
-                HeaderState::Done => return,
-                HeaderState::Idle => {
-                    self.state = HeaderState::Reading;
+            match *current {
+                state::IDLE => {
+                    *current = state::READING;
                     self.tail = 0;
                     self.sleep = Some(Box::pin(tokio::time::sleep_until(Instant::now() + timeout)));
                 }
-                HeaderState::Reading => {}
+                state::READING => {}
+                _ => return,
             }
             self.tail = (self.tail << 8) | u32::from(b);
             // httparse accepts bare LF line endings too.
             if self.tail == u32::from_be_bytes(*b"\r\n\r\n") || self.tail & 0xffff == 0x0a0a {
-                self.state = HeaderState::Done;
+                *current = state::DONE;
                 self.sleep = None;
             }
         }
@@ -135,7 +146,7 @@ impl fmt::Debug for GuardedStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GuardedStream")
             .field("inner", &self.inner)
-            .field("state", &self.state)
+            .field("state", &self.state.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -184,10 +195,6 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        // A response is on its way: the next byte read starts a new request.
-        if self.state == HeaderState::Done {
-            self.state = HeaderState::Idle;
-        }
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -204,9 +211,6 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        if self.state == HeaderState::Done {
-            self.state = HeaderState::Idle;
-        }
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 

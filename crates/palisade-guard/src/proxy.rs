@@ -355,6 +355,9 @@ impl ProxyHttp for Guard {
     }
 
     async fn logging(&self, session: &mut Session, _e: Option<&Error>, ctx: &mut RequestCtx) {
+        if let Some(stream) = session.stream() {
+            crate::conn::request_finished(stream);
+        }
         if let Some(resp) = session.response_written() {
             self.metrics.response(resp.status.as_u16());
         }

@@ -125,6 +125,73 @@ fn slowloris_headers_are_cut_off_at_the_deadline() {
     );
 }
 
+#[test]
+fn bodies_after_100_continue_are_not_held_to_the_header_deadline() {
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(
+        bin(),
+        &up.url(),
+        "[guard.timeouts]\nclient_header = \"1s\"\n",
+        "",
+    );
+    let mut s = TcpStream::connect(guard.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(
+        b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).unwrap();
+    assert!(
+        String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 100"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    // The body dribbles in over 2 s, twice the header deadline.
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(500));
+        s.write_all(b"0123456789").unwrap();
+    }
+    let mut out = Vec::new();
+    loop {
+        let n = s.read(&mut buf).unwrap();
+        out.extend_from_slice(&buf[..n]);
+        if n == 0 || String::from_utf8_lossy(&out).contains("\"bytes\":40") {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("\"bytes\":40"), "{text}");
+}
+
+#[tokio::test]
+async fn websockets_outlive_the_header_deadline() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(
+        bin(),
+        &up.url(),
+        "[guard.timeouts]\nclient_header = \"1s\"\n",
+        "",
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", guard.addr))
+        .await
+        .unwrap();
+    for i in 0..3 {
+        ws.send(Message::text(format!("tick {i}"))).await.unwrap();
+        let reply = ws.next().await.unwrap().unwrap();
+        assert_eq!(
+            reply.into_text().unwrap().as_str(),
+            format!("echo: tick {i}")
+        );
+        // Frames are not request headers: a pause longer than the deadline is fine.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+    }
+}
+
 #[tokio::test]
 async fn terminates_tls() {
     let up = TestUpstream::start();
