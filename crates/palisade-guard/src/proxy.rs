@@ -245,7 +245,7 @@ impl ProxyHttp for Guard {
 
     async fn request_body_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         body: &mut Option<Bytes>,
         _end_of_stream: bool,
         ctx: &mut RequestCtx,
@@ -253,7 +253,11 @@ impl ProxyHttp for Guard {
         if let Some(chunk) = body {
             self.metrics.body_chunk(chunk.len());
             ctx.body_bytes += chunk.len() as u64;
-            if ctx.body_bytes > self.max_body {
+            // Once the upstream accepted an upgrade, the "body" is the client's half of a
+            // long-lived tunnel (WebSocket frames); capping it would cut healthy
+            // connections. Before that (or if the upstream refused), the limit holds, so
+            // an `Upgrade` header cannot smuggle a large body past it.
+            if !session.was_upgraded() && ctx.body_bytes > self.max_body {
                 self.metrics.body_too_large();
                 return Error::e_explain(
                     ErrorType::HTTPStatus(413),

@@ -128,6 +128,36 @@ fn ambiguous_request_framing_cannot_smuggle_a_request() {
     assert!(!text.contains("smuggled"), "{text}");
 }
 
+#[test]
+fn an_upgrade_header_does_not_lift_the_body_limit() {
+    use std::io::{Read, Write};
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(bin(), &up.url(), "max_request_body = 1024", "");
+    let mut s = std::net::TcpStream::connect(guard.addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    s.write_all(
+        b"POST /upload HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nTransfer-Encoding: chunked\r\n\r\n",
+    )
+    .unwrap();
+    let chunk = format!("200\r\n{}\r\n", "z".repeat(0x200));
+    for _ in 0..8 {
+        if s.write_all(chunk.as_bytes()).is_err() {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    // The upstream never upgraded, so this is an ordinary 4 KiB body: refused.
+    assert!(
+        !text.contains("\"bytes\":4096"),
+        "the whole body reached the app: {text}"
+    );
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+}
+
 #[tokio::test]
 async fn oversized_bodies_get_413_declared_or_streamed() {
     let up = TestUpstream::start();
@@ -240,6 +270,29 @@ async fn websocket_upgrades_pass_through() {
         );
     }
     ws.close(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn websocket_traffic_is_not_a_request_body() {
+    let up = TestUpstream::start();
+    // A 1 KiB body limit must not cap what a long-lived WebSocket may carry.
+    let guard = GuardProcess::start(bin(), &up.url(), "max_request_body = 1024", "");
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", guard.addr))
+        .await
+        .unwrap();
+    let payload = "x".repeat(600);
+    for _ in 0..8 {
+        ws.send(tokio_tungstenite::tungstenite::Message::text(
+            payload.clone(),
+        ))
+        .await
+        .unwrap();
+        let reply = ws.next().await.unwrap().unwrap();
+        assert_eq!(
+            reply.into_text().unwrap().len(),
+            payload.len() + "echo: ".len()
+        );
+    }
 }
 
 const HUNDRED_MB: u64 = 100 * 1024 * 1024;
