@@ -132,6 +132,12 @@ impl GuardedStream {
                 state::READING => {}
                 _ => return,
             }
+            // httparse skips empty lines before a request line (RFC 9112 §2.2): they
+            // start the clock but must not count as the blank line ending the headers,
+            // or a client could send "\r\n\r\n" first and then dribble for ever.
+            if self.tail == 0 && (b == b'\r' || b == b'\n') {
+                continue;
+            }
             self.tail = (self.tail << 8) | u32::from(b);
             // httparse accepts bare LF line endings too.
             if self.tail == u32::from_be_bytes(*b"\r\n\r\n") || self.tail & 0xffff == 0x0a0a {

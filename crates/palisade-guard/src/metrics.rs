@@ -3,6 +3,7 @@
 //! Handles are looked up once at start-up and kept, so the per-request cost is an
 //! atomic add rather than a registry lookup.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -34,7 +35,8 @@ pub fn install_recorder() -> Result<PrometheusHandle, GuardError> {
 pub struct GuardMetrics {
     by_class: [Counter; 6],
     upstream_latency: Histogram,
-    upstream_errors: Counter,
+    upstream_connect_errors: Counter,
+    upstream_protocol_errors: Counter,
     upstream_timeouts: Counter,
     open_connections: Gauge,
     inflight: Gauge,
@@ -59,7 +61,8 @@ impl GuardMetrics {
                 class("other"),
             ],
             upstream_latency: metrics::histogram!("palisade_upstream_latency_seconds"),
-            upstream_errors: metrics::counter!("palisade_upstream_errors_total", "kind" => "connect"),
+            upstream_connect_errors: metrics::counter!("palisade_upstream_errors_total", "kind" => "connect"),
+            upstream_protocol_errors: metrics::counter!("palisade_upstream_errors_total", "kind" => "protocol"),
             upstream_timeouts: metrics::counter!("palisade_upstream_errors_total", "kind" => "timeout"),
             open_connections: metrics::gauge!("palisade_open_connections"),
             inflight: metrics::gauge!("palisade_inflight_requests"),
@@ -106,9 +109,14 @@ impl GuardMetrics {
         self.upstream_latency.record(latency.as_secs_f64());
     }
 
-    /// The upstream could not be reached (502).
-    pub fn upstream_error(&self) {
-        self.upstream_errors.increment(1);
+    /// The upstream could not be reached: refused, unroutable, TLS failed (502).
+    pub fn upstream_connect_error(&self) {
+        self.upstream_connect_errors.increment(1);
+    }
+
+    /// The upstream was reached but broke the exchange: reset, invalid response (502).
+    pub fn upstream_protocol_error(&self) {
+        self.upstream_protocol_errors.increment(1);
     }
 
     /// The upstream was too slow (504).
@@ -124,12 +132,12 @@ impl GuardMetrics {
         self.open_connections.decrement(1.0);
     }
 
-    pub(crate) fn request_started(&self) {
+    fn request_started(&self) {
         self.inflight_value.fetch_add(1, Ordering::Relaxed);
         self.inflight.increment(1.0);
     }
 
-    pub(crate) fn request_finished(&self) {
+    fn request_finished(&self) {
         self.inflight_value.fetch_sub(1, Ordering::Relaxed);
         self.inflight.decrement(1.0);
     }
@@ -153,6 +161,27 @@ impl GuardMetrics {
         if self.chunk_peak_value.fetch_max(len, Ordering::Relaxed) < len {
             self.chunk_peak.set(len as f64);
         }
+    }
+}
+
+/// Counts a request in flight for as long as it lives.
+///
+/// A drop guard rather than a decrement in the logging phase, so a request that ends
+/// any way at all — including a panic unwinding its task — leaves the count, and
+/// graceful shutdown never waits out the drain window for a request long gone.
+pub struct InFlight(Arc<GuardMetrics>);
+
+impl InFlight {
+    /// Counts one more request in flight.
+    pub fn start(metrics: &Arc<GuardMetrics>) -> Self {
+        metrics.request_started();
+        InFlight(metrics.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.request_finished();
     }
 }
 

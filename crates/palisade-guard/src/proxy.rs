@@ -21,7 +21,7 @@ use pingora::{Error, ErrorSource, ErrorType, Result};
 
 use crate::error_page;
 use crate::forwarded::{Forwarded, TrustedProxies};
-use crate::metrics::GuardMetrics;
+use crate::metrics::{GuardMetrics, InFlight};
 use crate::settings::{GuardSettings, Timeouts, Upstream};
 
 /// The header carrying the request id, both ways.
@@ -29,10 +29,21 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// The request header that hands the app its CSP nonce when `nonce = true`.
 pub const CSP_NONCE: &str = "x-csp-nonce";
 
+/// Forwarding headers passed upstream only when a trusted proxy sent them.
+const UNTRUSTED_ONLY_FROM_PROXIES: &[&str] = &[
+    "forwarded",
+    "x-forwarded-prefix",
+    "x-forwarded-ssl",
+    "x-forwarded-scheme",
+    "x-url-scheme",
+    "front-end-https",
+];
+
 /// The guard's [`ProxyHttp`] implementation.
 pub struct Guard {
     upstream: Upstream,
     tls_listener: bool,
+    listen_port: HeaderValue,
     trusted: TrustedProxies,
     timeouts: Timeouts,
     max_body: u64,
@@ -50,7 +61,7 @@ pub struct RequestCtx {
     nonce: Option<CspNonce>,
     body_bytes: u64,
     upstream_sent: Option<Instant>,
-    counted: bool,
+    in_flight: Option<InFlight>,
 }
 
 impl Guard {
@@ -59,6 +70,7 @@ impl Guard {
         Guard {
             upstream: settings.upstream.clone(),
             tls_listener: settings.tls.is_some(),
+            listen_port: HeaderValue::from(settings.listen.port()),
             trusted: settings.trusted_proxies.clone(),
             timeouts: settings.timeouts,
             max_body: settings.max_request_body,
@@ -147,10 +159,14 @@ impl ProxyHttp for Guard {
         session: &mut Session,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
-        self.metrics.request_started();
-        ctx.counted = true;
-        session.set_keepalive(Some(self.timeouts.keepalive.as_secs()));
+        ctx.in_flight = Some(InFlight::start(&self.metrics));
+        // pingora turns keep-alive off for `Connection: close`, HTTP/1.0 and during
+        // shutdown; only a connection it would keep gets our idle limit.
+        if session.get_keepalive().is_some() {
+            session.set_keepalive(Some(self.timeouts.keepalive.as_secs()));
+        }
         session.set_read_timeout(Some(self.timeouts.client_body));
+        session.set_write_timeout(Some(self.timeouts.client_send));
         Ok(())
     }
 
@@ -218,18 +234,37 @@ impl ProxyHttp for Guard {
         let trusted = ctx.forwarded.as_ref().is_some_and(|f| f.peer_trusted);
         if let Some(f) = &ctx.forwarded {
             upstream_request.insert_header("x-forwarded-for", f.x_forwarded_for.as_str())?;
+            upstream_request.insert_header("x-real-ip", f.client_ip.to_string())?;
         }
         let incoming = &session.req_header().headers;
-        if !(trusted && incoming.contains_key("x-forwarded-proto")) {
+        let keep = |name: &str| trusted && incoming.contains_key(name);
+        if !keep("x-forwarded-proto") {
             let proto = if self.tls_listener { "https" } else { "http" };
             upstream_request.insert_header("x-forwarded-proto", proto)?;
         }
-        if !(trusted && incoming.contains_key("x-forwarded-host")) {
-            match incoming.get(HOST).cloned() {
+        if !keep("x-forwarded-port") {
+            upstream_request.insert_header("x-forwarded-port", self.listen_port.clone())?;
+        }
+        if !keep("x-forwarded-host") {
+            // HTTP/2 carries the host in :authority, not in a Host header.
+            let host = incoming.get(HOST).cloned().or_else(|| {
+                let uri = &session.req_header().uri;
+                uri.authority()
+                    .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            });
+            match host {
                 Some(host) => upstream_request.insert_header("x-forwarded-host", host)?,
                 None => {
                     upstream_request.remove_header("x-forwarded-host");
                 }
+            }
+        }
+        if !trusted {
+            // Other spellings of the same claims, which frameworks also honour
+            // (RFC 7239 Forwarded, Rails/Spring's prefix and SSL flags): from an
+            // untrusted client they are forgeries.
+            for name in UNTRUSTED_ONLY_FROM_PROXIES {
+                upstream_request.remove_header(*name);
             }
         }
         upstream_request.insert_header(REQUEST_ID, self.request_id_value(ctx))?;
@@ -331,9 +366,19 @@ impl ProxyHttp for Guard {
                 self.metrics.upstream_timeout();
                 504
             }
+            ErrorType::ConnectRefused
+            | ErrorType::ConnectNoRoute
+            | ErrorType::ConnectError
+            | ErrorType::TLSHandshakeFailure
+            | ErrorType::TLSHandshakeTimedout
+            | ErrorType::InvalidCert
+            | ErrorType::HandshakeError => {
+                self.metrics.upstream_connect_error();
+                502
+            }
             _ => match e.esource() {
                 ErrorSource::Upstream => {
-                    self.metrics.upstream_error();
+                    self.metrics.upstream_protocol_error();
                     502
                 }
                 ErrorSource::Downstream => match e.etype() {
@@ -365,9 +410,6 @@ impl ProxyHttp for Guard {
         if let Some(resp) = session.response_written() {
             self.metrics.response(resp.status.as_u16());
         }
-        if ctx.counted {
-            ctx.counted = false;
-            self.metrics.request_finished();
-        }
+        ctx.in_flight = None;
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use pingora::apps::HttpServerOptions;
 use pingora::listeners::tls::TlsSettings;
 use pingora::server::configuration::ServerConf;
 use pingora::server::{ExecutionPhase, RunArgs, Server, ShutdownSignal, ShutdownSignalWatch};
@@ -51,7 +52,12 @@ impl GuardServer {
         server.bootstrap();
 
         let guard = Guard::new(&settings, metrics.clone());
-        let proxy = pingora::proxy::http_proxy(&server.configuration, guard);
+        let mut proxy = pingora::proxy::http_proxy(&server.configuration, guard);
+        // HTTP/2 has no header deadline (conn.rs); an idle h2 connection is closed
+        // after the keep-alive time, as an idle HTTP/1 one is.
+        let mut options = HttpServerOptions::default();
+        options.h2_idle_timeout = Some(settings.timeouts.keepalive);
+        proxy.server_options = Some(options);
         let app = GuardedApp::new(proxy, settings.timeouts.client_header, metrics.clone());
         let mut service = Service::new("palisade guard".to_owned(), app);
         let listen = settings.listen.to_string();

@@ -40,8 +40,12 @@ pub struct GuardSettings {
 pub struct Timeouts {
     /// From a request's first byte to the end of its headers (slowloris) → connection closed.
     pub client_header: Duration,
-    /// Idle time allowed between two reads of a request body.
+    /// Idle time allowed between two reads of a request body (and of an upgraded
+    /// connection's client side).
     pub client_body: Duration,
+    /// How long a write to a client may stall before the connection is dropped
+    /// (a client that stops reading would otherwise pin an upstream connection too).
+    pub client_send: Duration,
     /// Connecting to the upstream → 504 when exceeded.
     pub upstream_connect: Duration,
     /// Waiting for the upstream to send (headers or the next body bytes) → 504.
@@ -57,6 +61,7 @@ impl Default for Timeouts {
         Timeouts {
             client_header: Duration::from_secs(10),
             client_body: Duration::from_secs(60),
+            client_send: Duration::from_secs(60),
             upstream_connect: Duration::from_secs(5),
             upstream_response: Duration::from_secs(60),
             keepalive: Duration::from_secs(75),

@@ -52,6 +52,7 @@ mod csp;
 mod error;
 mod names;
 mod nonce;
+mod path;
 mod policy;
 
 #[cfg(feature = "tower")]

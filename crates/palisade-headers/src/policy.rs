@@ -24,6 +24,8 @@ pub enum UpstreamPolicy {
 pub struct Policy {
     base: HeaderSet,
     overrides: Vec<(String, HeaderSet)>,
+    /// Each override's prefix normalised once, as `select` compares it (same order).
+    matchers: Vec<String>,
 }
 
 impl Policy {
@@ -50,12 +52,22 @@ impl Policy {
             let set = compile_set(&over.merged_over(cfg)).map_err(at)?;
             overrides.push((over.path.clone(), set));
         }
-        Ok(Policy { base, overrides })
+        let matchers = overrides
+            .iter()
+            .map(|(prefix, _)| crate::path::normalize(prefix))
+            .collect();
+        Ok(Policy {
+            base,
+            overrides,
+            matchers,
+        })
     }
 
     /// The set for a request path: the longest matching override prefix, else the base.
     ///
     /// Prefixes match whole segments: `/admin` covers `/admin` and `/admin/x`, not `/adminx`.
+    /// Both sides are compared normalised (percent-decoded, `//`, `.` and `..` resolved,
+    /// ASCII case folded), so `/Admin` or `/%61dmin` cannot dodge an override.
     pub fn for_path(&self, path: &str) -> &HeaderSet {
         self.set(self.select(path))
     }
@@ -63,11 +75,15 @@ impl Policy {
     /// Which set `for_path` picks: `None` for the base, else an override index. Lets the tower
     /// service carry the choice across an `.await` without cloning the set.
     pub(crate) fn select(&self, path: &str) -> Option<usize> {
-        self.overrides
+        if self.overrides.is_empty() {
+            return None;
+        }
+        let path = crate::path::normalize(path);
+        self.matchers
             .iter()
             .enumerate()
-            .filter(|(_, (prefix, _))| prefix_matches(prefix, path))
-            .max_by_key(|(_, (prefix, _))| prefix.len())
+            .filter(|(_, prefix)| prefix_matches(prefix, &path))
+            .max_by_key(|(_, prefix)| prefix.len())
             .map(|(i, _)| i)
     }
 

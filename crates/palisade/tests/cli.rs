@@ -785,3 +785,12 @@ fn example_config_stays_valid_with_every_setting_uncommented() {
         .stdout_has("# responses under /admin")
         .stdout_has("Cross-Origin-Embedder-Policy: require-corp");
 }
+
+#[test]
+fn config_print_never_shows_the_admin_token() {
+    let scratch = Scratch::new();
+    let file = scratch.write("secret.toml", "[admin]\ntoken = \"hunter2-s3cret\"\n");
+    let run = scratch.run(&["config", "print", file]);
+    run.expect_code(0).stdout_has("token = \"<redacted>\"");
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+}

@@ -145,6 +145,16 @@ content_security_policy = { use_defaults = false, directives = { default-src = [
         admin.header("Strict-Transport-Security"),
         Some("max-age=63072000; includeSubDomains; preload")
     );
+    // Case, doubled slashes, dot segments and percent-encoding do not dodge the override.
+    for evasion in [
+        "/Echo/ADMIN/users",
+        "/echo//admin",
+        "/echo/x/../admin",
+        "/echo/%61dmin",
+    ] {
+        let resp = raw_get(guard.addr, evasion, &[]);
+        assert_eq!(resp.header("X-Frame-Options"), Some("DENY"), "{evasion}");
+    }
     // Whole segments only: /echo/administrator is not under /echo/admin.
     let other = raw_get(guard.addr, "/echo/administrator", &[]);
     assert_eq!(other.header("X-Frame-Options"), Some("SAMEORIGIN"));

@@ -209,15 +209,31 @@ async fn forwarded_headers_depend_on_trusted_proxies() {
             ("X-Forwarded-For", "6.6.6.6"),
             ("X-Forwarded-Proto", "https"),
             ("X-Forwarded-Host", "evil.example"),
+            ("X-Real-IP", "6.6.6.6"),
+            ("Forwarded", "for=6.6.6.6;proto=https"),
+            ("X-Forwarded-Port", "443"),
+            ("X-Forwarded-Prefix", "/admin"),
+            ("X-Forwarded-Ssl", "on"),
         ],
     );
     let seen: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
     assert_eq!(seen["headers"]["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(seen["headers"]["x-real-ip"], "127.0.0.1");
     assert_eq!(seen["headers"]["x-forwarded-proto"], "http");
+    assert_eq!(
+        seen["headers"]["x-forwarded-port"],
+        untrusted.addr.port().to_string().as_str()
+    );
     assert_eq!(
         seen["headers"]["x-forwarded-host"],
         untrusted.addr.to_string().as_str()
     );
+    for forged in ["forwarded", "x-forwarded-prefix", "x-forwarded-ssl"] {
+        assert!(
+            seen["headers"].get(forged).is_none(),
+            "{forged} reached the app: {seen}"
+        );
+    }
 
     let trusted = GuardProcess::start(bin(), &up.url(), "trusted_proxies = [\"127.0.0.0/8\"]", "");
     let resp = raw_get(
@@ -227,12 +243,50 @@ async fn forwarded_headers_depend_on_trusted_proxies() {
             ("X-Forwarded-For", "203.0.113.7"),
             ("X-Forwarded-Proto", "https"),
             ("X-Forwarded-Host", "shop.example"),
+            ("Forwarded", "for=203.0.113.7;proto=https"),
         ],
     );
     let seen: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
     assert_eq!(seen["headers"]["x-forwarded-for"], "203.0.113.7, 127.0.0.1");
+    assert_eq!(seen["headers"]["x-real-ip"], "203.0.113.7");
+    assert_eq!(seen["headers"]["forwarded"], "for=203.0.113.7;proto=https");
     assert_eq!(seen["headers"]["x-forwarded-proto"], "https");
     assert_eq!(seen["headers"]["x-forwarded-host"], "shop.example");
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped() {
+    use std::io::{Read, Write};
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(
+        bin(),
+        &up.url(),
+        "[guard.timeouts]\nclient_send = \"1s\"\n",
+        "",
+    );
+    let total = 200 * 1024 * 1024;
+    let mut s = std::net::TcpStream::connect(guard.addr).unwrap();
+    s.write_all(format!("GET /download/{total} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
+    // Read nothing while socket buffers fill and the guard's write stalls.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    assert!(
+        got < total,
+        "the whole body arrived: the stalled write was never cut"
+    );
+    let metrics = raw_get(guard.admin, "/metrics", &[]);
+    let text = String::from_utf8_lossy(&metrics.body);
+    assert!(text.contains("palisade_inflight_requests 0"), "{text}");
 }
 
 #[tokio::test]

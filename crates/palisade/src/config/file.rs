@@ -65,9 +65,13 @@ pub struct TimeoutsFile {
     /// From a request's first byte to the end of its headers.
     #[serde(with = "humantime_serde")]
     pub client_header: Duration,
-    /// Idle time between two reads of a request body.
+    /// Idle time between two reads of a request body (also the idle limit of an
+    /// upgraded connection's client side, e.g. a WebSocket).
     #[serde(with = "humantime_serde")]
     pub client_body: Duration,
+    /// How long a write to a client may stall (a client that stops reading).
+    #[serde(with = "humantime_serde")]
+    pub client_send: Duration,
     /// Connecting to the upstream (504 after).
     #[serde(with = "humantime_serde")]
     pub upstream_connect: Duration,
@@ -88,6 +92,7 @@ impl Default for TimeoutsFile {
         TimeoutsFile {
             client_header: t.client_header,
             client_body: t.client_body,
+            client_send: t.client_send,
             upstream_connect: t.upstream_connect,
             upstream_response: t.upstream_response,
             keepalive: t.keepalive,
@@ -115,7 +120,7 @@ pub struct AdminFile {
     /// Where; loopback by default. A non-loopback address requires `token`.
     pub listen: SocketAddr,
     /// Bearer token for `/metrics` (and, later, the console).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "redacted")]
     pub token: Option<String>,
 }
 
@@ -127,6 +132,11 @@ impl Default for AdminFile {
             token: None,
         }
     }
+}
+
+/// Secrets are never printed, not even by `config print`.
+fn redacted<S: serde::Serializer>(_: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("<redacted>")
 }
 
 /// Sizes printed so they read back exactly: bytesize's own display rounds to one decimal.

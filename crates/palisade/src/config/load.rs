@@ -119,7 +119,10 @@ pub(crate) fn locate(text: &str, path: &[String]) -> Option<usize> {
         let mut value = value.get_ref();
         // `[[headers.path]]` entries: the next segment is an index.
         if let toml::de::DeValue::Array(items) = value {
-            let idx: usize = segments.peek()?.parse().ok()?;
+            // The array itself is what the error is about.
+            let Some(idx) = segments.peek().and_then(|s| s.parse::<usize>().ok()) else {
+                break;
+            };
             segments.next();
             let item = items.get(idx)?;
             found = Some(item.span().start);

@@ -111,6 +111,7 @@ impl Runtime {
         let timeouts = Timeouts {
             client_header: t.client_header,
             client_body: t.client_body,
+            client_send: t.client_send,
             upstream_connect: t.upstream_connect,
             upstream_response: t.upstream_response,
             keepalive: t.keepalive,
@@ -119,6 +120,7 @@ impl Runtime {
         for (name, d) in [
             ("client_header", timeouts.client_header),
             ("client_body", timeouts.client_body),
+            ("client_send", timeouts.client_send),
             ("upstream_connect", timeouts.upstream_connect),
             ("upstream_response", timeouts.upstream_response),
         ] {
@@ -138,13 +140,50 @@ impl Runtime {
             ));
         }
 
+        // Trusting every address makes X-Forwarded-For the client's to choose, which
+        // undoes the point of the setting; a deployment behind a load balancer lists
+        // the balancer's networks instead.
+        if let Some(pos) = cfg
+            .guard
+            .trusted_proxies
+            .iter()
+            .position(|net| net.prefix_len() == 0)
+        {
+            let net = cfg.guard.trusted_proxies[pos];
+            return Err(located(
+                &["guard", "trusted_proxies"],
+                format!("`guard.trusted_proxies` contains {net}, which trusts every client's X-Forwarded-For"),
+            )
+            .with_hint("list the networks of your load balancers or proxies, e.g. \"10.0.0.0/8\""));
+        }
+
+        let listen = over.listen.unwrap_or(cfg.guard.listen);
+        if admin_enabled && admin_listen == listen {
+            return Err(ConfigError::whole_file(
+                src.name,
+                format!("the guard and the admin listener both want {listen}"),
+            )
+            .with_key("admin.listen")
+            .with_hint("give [admin] listen (or --admin) another port"));
+        }
+        if upstream.addr == listen {
+            return Err(ConfigError::whole_file(
+                src.name,
+                format!(
+                    "the upstream {} is the guard's own listener: requests would loop",
+                    upstream.url
+                ),
+            )
+            .with_key("guard.upstream"));
+        }
+
         let threads = match cfg.guard.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
         Ok(Runtime {
             guard: GuardSettings {
-                listen: over.listen.unwrap_or(cfg.guard.listen),
+                listen,
                 upstream,
                 tls: cfg.guard.tls.as_ref().map(|t| TlsFiles {
                     cert: t.cert.clone(),
@@ -211,6 +250,26 @@ mod tests {
         assert_eq!(err.position, Some((4, 1)));
         let ok = format!("{text}token = \"s3cret\"\n");
         assert!(build(&ok, Overrides::default()).is_ok());
+    }
+
+    #[test]
+    fn trusting_everyone_is_refused() {
+        let text = "[guard]\nupstream = \"http://127.0.0.1:1\"\ntrusted_proxies = [\"10.0.0.0/8\", \"0.0.0.0/0\"]\n";
+        let err = build(text, Overrides::default()).unwrap_err();
+        assert_eq!(err.position.map(|p| p.0), Some(3));
+        assert!(err.message.contains("0.0.0.0/0"), "{err}");
+        let ok = "[guard]\nupstream = \"http://127.0.0.1:1\"\ntrusted_proxies = [\"10.0.0.0/8\"]\n";
+        assert!(build(ok, Overrides::default()).is_ok());
+    }
+
+    #[test]
+    fn listeners_must_not_collide() {
+        let text = "[guard]\nlisten = \"127.0.0.1:7000\"\nupstream = \"http://127.0.0.1:7000\"\n";
+        let err = build(text, Overrides::default()).unwrap_err();
+        assert!(err.message.contains("loop"), "{err}");
+        let text = "[guard]\nlisten = \"127.0.0.1:7001\"\nupstream = \"http://127.0.0.1:1\"\n[admin]\nlisten = \"127.0.0.1:7001\"\n";
+        let err = build(text, Overrides::default()).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("admin.listen"));
     }
 
     #[test]
