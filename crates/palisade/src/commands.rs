@@ -71,7 +71,7 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
     } else {
         "http"
     };
-    let upstream = rt.guard.upstream.url.clone();
+    let upstream = format!("{} ({})", rt.guard.upstream.url, rt.guard.upstream.addr);
     let admin = rt.guard.admin;
     let server = GuardServer::build(rt.guard, rt.admin_token).context("starting the guard")?;
     tracing::info!(%listen, %upstream, "guard listening on {scheme}://{listen}, proxying to {upstream}");
