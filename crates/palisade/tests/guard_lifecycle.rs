@@ -13,6 +13,13 @@ fn bin() -> &'static Path {
 }
 
 const SIGINT: i32 = 2;
+
+/// The header deadline short enough that tests can outlast it.
+const ONE_SECOND_HEADER_DEADLINE: &str = "[guard.timeouts]\nclient_header = \"1s\"\n";
+
+fn with_one_second_header_deadline(up: &TestUpstream) -> GuardProcess {
+    GuardProcess::start(bin(), &up.url(), ONE_SECOND_HEADER_DEADLINE, "")
+}
 const SIGTERM: i32 = 15;
 
 fn drains_in_flight_request_on(signal: i32) {
@@ -61,12 +68,7 @@ fn idle_guard_exits_promptly_on_sigterm() {
 #[test]
 fn slowloris_headers_are_cut_off_at_the_deadline() {
     let up = TestUpstream::start();
-    let guard = GuardProcess::start(
-        bin(),
-        &up.url(),
-        "[guard.timeouts]\nclient_header = \"1s\"\n",
-        "",
-    );
+    let guard = with_one_second_header_deadline(&up);
 
     // Plain, and with leading empty lines (which the parser skips, so they must not
     // pass for the end of the headers).
@@ -132,12 +134,7 @@ fn dribble_until_cut(addr: std::net::SocketAddr, prefix: &str) -> Option<u32> {
 #[test]
 fn bodies_after_100_continue_are_not_held_to_the_header_deadline() {
     let up = TestUpstream::start();
-    let guard = GuardProcess::start(
-        bin(),
-        &up.url(),
-        "[guard.timeouts]\nclient_header = \"1s\"\n",
-        "",
-    );
+    let guard = with_one_second_header_deadline(&up);
     let mut s = TcpStream::connect(guard.addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(
@@ -175,12 +172,7 @@ async fn websockets_outlive_the_header_deadline() {
     use tokio_tungstenite::tungstenite::Message;
 
     let up = TestUpstream::start();
-    let guard = GuardProcess::start(
-        bin(),
-        &up.url(),
-        "[guard.timeouts]\nclient_header = \"1s\"\n",
-        "",
-    );
+    let guard = with_one_second_header_deadline(&up);
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", guard.addr))
         .await
         .unwrap();
@@ -209,7 +201,7 @@ async fn terminates_tls() {
         bin(),
         &up.url(),
         &format!(
-            "[guard.timeouts]\nclient_header = \"1s\"\n[guard.tls]\ncert = \"{}\"\nkey = \"{}\"\n",
+            "{ONE_SECOND_HEADER_DEADLINE}[guard.tls]\ncert = \"{}\"\nkey = \"{}\"\n",
             cert_path.display(),
             key_path.display()
         ),
