@@ -88,6 +88,11 @@ mod state {
 
 /// Tells the connection under `stream` that its current request is over, so the
 /// next byte it reads starts a new header deadline.
+///
+/// pingora drains an unread request body only after `logging`; that never re-arms
+/// us on body bytes of a kept-alive connection because pingora 0.9 turns keep-alive
+/// off whenever a response finishes before its request body
+/// (`close_on_response_before_downstream_finish`, on by default).
 pub fn request_finished(stream: &Stream) {
     if let Some(guarded) = stream.as_any().downcast_ref::<GuardedStream>() {
         guarded.state.store(state::IDLE, Ordering::Relaxed);
@@ -139,8 +144,12 @@ impl GuardedStream {
                 continue;
             }
             self.tail = (self.tail << 8) | u32::from(b);
-            // httparse accepts bare LF line endings too.
-            if self.tail == u32::from_be_bytes(*b"\r\n\r\n") || self.tail & 0xffff == 0x0a0a {
+            // httparse accepts bare LF line endings too, for the last header line
+            // ("\n\n", "\r\n\n") and for the blank line ("\n\r\n").
+            if self.tail == u32::from_be_bytes(*b"\r\n\r\n")
+                || self.tail & 0xffff == 0x0a0a
+                || self.tail & 0xff_ffff == 0x0a_0d0a
+            {
                 *current = state::DONE;
                 self.sleep = None;
             }

@@ -30,13 +30,21 @@ pub const REQUEST_ID: &str = "x-request-id";
 pub const CSP_NONCE: &str = "x-csp-nonce";
 
 /// Forwarding headers passed upstream only when a trusted proxy sent them.
+///
+/// `X-Original-URL` / `X-Rewrite-URL` are on the list because Symfony and IIS let them
+/// replace the request path, a known way around path-based access rules.
 const UNTRUSTED_ONLY_FROM_PROXIES: &[&str] = &[
     "forwarded",
     "x-forwarded-prefix",
     "x-forwarded-ssl",
     "x-forwarded-scheme",
+    "x-forwarded-protocol",
+    "x-forwarded-server",
     "x-url-scheme",
     "front-end-https",
+    "x-original-host",
+    "x-original-url",
+    "x-rewrite-url",
 ];
 
 /// The guard's [`ProxyHttp`] implementation.
@@ -146,6 +154,56 @@ impl Guard {
     }
 }
 
+/// What a failed request comes down to, by which side failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// A phase of ours refused the request with this status (413…).
+    Refused(u16),
+    /// The upstream did not connect or answer in time: 504.
+    UpstreamTimeout,
+    /// The upstream could not be reached (refused, no route, TLS): 502.
+    UpstreamUnreachable,
+    /// The upstream was reached but broke the exchange: 502.
+    UpstreamBroken,
+    /// The client went away or stalled: nobody to answer.
+    ClientGone,
+    /// The client broke the protocol (e.g. sent data after its body): 400.
+    ClientError,
+    /// palisade itself failed: 500.
+    Internal,
+}
+
+/// Classifies by side first: pingora reuses error types across sides (a client that
+/// sends bytes after its body is a `ConnectError` from downstream), and blaming the
+/// upstream for a client's doing would let any client fake an outage in the metrics.
+fn classify(e: &Error) -> Failure {
+    if let ErrorType::HTTPStatus(code) = e.etype() {
+        return Failure::Refused(*code);
+    }
+    match e.esource() {
+        ErrorSource::Upstream => match e.etype() {
+            ErrorType::ConnectTimedout | ErrorType::ReadTimedout => Failure::UpstreamTimeout,
+            ErrorType::ConnectRefused
+            | ErrorType::ConnectNoRoute
+            | ErrorType::ConnectError
+            | ErrorType::TLSHandshakeFailure
+            | ErrorType::TLSHandshakeTimedout
+            | ErrorType::InvalidCert
+            | ErrorType::HandshakeError => Failure::UpstreamUnreachable,
+            _ => Failure::UpstreamBroken,
+        },
+        ErrorSource::Downstream => match e.etype() {
+            ErrorType::WriteError
+            | ErrorType::ReadError
+            | ErrorType::ConnectionClosed
+            | ErrorType::ReadTimedout
+            | ErrorType::WriteTimedout => Failure::ClientGone,
+            _ => Failure::ClientError,
+        },
+        ErrorSource::Internal | ErrorSource::Unset => Failure::Internal,
+    }
+}
+
 #[async_trait]
 impl ProxyHttp for Guard {
     type CTX = RequestCtx;
@@ -242,7 +300,11 @@ impl ProxyHttp for Guard {
             let proto = if self.tls_listener { "https" } else { "http" };
             upstream_request.insert_header("x-forwarded-proto", proto)?;
         }
-        if !keep("x-forwarded-port") {
+        // A trusted proxy that named the scheme or host but no port (nginx's default)
+        // knows the public port and we do not: inventing ours would send the app's
+        // redirects to https://host:8080.
+        let proxy_spoke = keep("x-forwarded-proto") || keep("x-forwarded-host");
+        if !keep("x-forwarded-port") && !proxy_spoke {
             upstream_request.insert_header("x-forwarded-port", self.listen_port.clone())?;
         }
         if !keep("x-forwarded-host") {
@@ -356,42 +418,23 @@ impl ProxyHttp for Guard {
         e: &Error,
         ctx: &mut RequestCtx,
     ) -> FailToProxy {
-        let code = match e.etype() {
-            ErrorType::HTTPStatus(code) => *code,
-            ErrorType::ConnectTimedout => {
+        let code = match classify(e) {
+            Failure::Refused(code) => code,
+            Failure::UpstreamTimeout => {
                 self.metrics.upstream_timeout();
                 504
             }
-            ErrorType::ReadTimedout if e.esource() == &ErrorSource::Upstream => {
-                self.metrics.upstream_timeout();
-                504
-            }
-            ErrorType::ConnectRefused
-            | ErrorType::ConnectNoRoute
-            | ErrorType::ConnectError
-            | ErrorType::TLSHandshakeFailure
-            | ErrorType::TLSHandshakeTimedout
-            | ErrorType::InvalidCert
-            | ErrorType::HandshakeError => {
+            Failure::UpstreamUnreachable => {
                 self.metrics.upstream_connect_error();
                 502
             }
-            _ => match e.esource() {
-                ErrorSource::Upstream => {
-                    self.metrics.upstream_protocol_error();
-                    502
-                }
-                ErrorSource::Downstream => match e.etype() {
-                    // The client is gone or broke the protocol mid-stream: nobody to answer.
-                    ErrorType::WriteError
-                    | ErrorType::ReadError
-                    | ErrorType::ConnectionClosed
-                    | ErrorType::ReadTimedout
-                    | ErrorType::WriteTimedout => 0,
-                    _ => 400,
-                },
-                ErrorSource::Internal | ErrorSource::Unset => 500,
-            },
+            Failure::UpstreamBroken => {
+                self.metrics.upstream_protocol_error();
+                502
+            }
+            Failure::ClientGone => 0,
+            Failure::ClientError => 400,
+            Failure::Internal => 500,
         };
         // Once response headers went out, a second status cannot be sent.
         if code > 0 && session.response_written().is_none() {
@@ -411,5 +454,52 @@ impl ProxyHttp for Guard {
             self.metrics.response(resp.status.as_u16());
         }
         ctx.in_flight = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Failure, classify};
+    use pingora::{Error, ErrorType};
+
+    #[test]
+    fn failures_are_blamed_on_the_side_that_failed() {
+        assert_eq!(
+            classify(&Error::new(ErrorType::HTTPStatus(413))),
+            Failure::Refused(413)
+        );
+        assert_eq!(
+            classify(&Error::new_up(ErrorType::ConnectTimedout)),
+            Failure::UpstreamTimeout
+        );
+        assert_eq!(
+            classify(&Error::new_up(ErrorType::ReadTimedout)),
+            Failure::UpstreamTimeout
+        );
+        assert_eq!(
+            classify(&Error::new_up(ErrorType::ConnectRefused)),
+            Failure::UpstreamUnreachable
+        );
+        assert_eq!(
+            classify(&Error::new_up(ErrorType::ConnectionClosed)),
+            Failure::UpstreamBroken
+        );
+        // pingora's "sent data after end of body" is a downstream ConnectError.
+        assert_eq!(
+            classify(&Error::new_down(ErrorType::ConnectError)),
+            Failure::ClientError
+        );
+        assert_eq!(
+            classify(&Error::new_down(ErrorType::ReadTimedout)),
+            Failure::ClientGone
+        );
+        assert_eq!(
+            classify(&Error::new_down(ErrorType::ConnectionClosed)),
+            Failure::ClientGone
+        );
+        assert_eq!(
+            classify(&Error::new(ErrorType::InternalError)),
+            Failure::Internal
+        );
     }
 }

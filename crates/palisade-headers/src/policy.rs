@@ -45,8 +45,18 @@ impl Policy {
         for (i, over) in cfg.path.iter().enumerate() {
             let at = |err: PolicyError| err.within(["path".to_owned(), i.to_string()]);
             check_prefix(&over.path).map_err(|m| at(PolicyError::new(["path"], m)))?;
-            if overrides.iter().any(|(prefix, _)| *prefix == over.path) {
-                let message = format!("path override {:?} is given twice", over.path);
+            // Compared as matched: `/Admin` and `/admin` are one prefix, and the later
+            // one would silently shadow the other.
+            let normal = crate::path::normalize(&over.path);
+            if let Some((first, _)) = overrides
+                .iter()
+                .find(|(prefix, _)| crate::path::normalize(prefix) == normal)
+            {
+                let message = format!(
+                    "path override {:?} is given twice (as {first:?} and {:?}: paths are matched \
+                     case-insensitively and normalised)",
+                    over.path, over.path
+                );
                 return Err(at(PolicyError::new(["path"], message)));
             }
             let set = compile_set(&over.merged_over(cfg)).map_err(at)?;

@@ -273,3 +273,12 @@ fn configs_built_in_code_are_checked_too() {
     let err = Policy::from_config(&cfg).expect_err("duplicate token");
     assert_eq!(err.path(), ["referrer_policy", "policy"]);
 }
+
+#[test]
+fn path_overrides_that_match_the_same_paths_are_one_too_many() {
+    let err = policy_err(
+        "[[path]]\npath = \"/admin\"\nx_frame_options = false\n[[path]]\npath = \"/Admin\"\nx_frame_options = { action = \"deny\" }\n",
+    );
+    assert_eq!(err.path(), ["path", "1", "path"]);
+    assert_contains(err.message(), "given twice");
+}

@@ -4,14 +4,28 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
-/// A free loopback port (bound then released; the race is acceptable in tests).
+/// A free loopback port for a process that binds it later.
+///
+/// Port 0 would do for a listener we bind ourselves, but the guard binds inside
+/// pingora, so we must name a port and release it first. Ports handed out by the
+/// kernel (the ephemeral range, 32768 and up) get reused at once by outgoing
+/// connections and by other tests' port-0 binds: a guard configured on one could
+/// find it taken, or a test could end up talking to another test's guard. So ports
+/// come from below the ephemeral range, a block per test process, never twice.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    const BLOCK: u16 = 100;
+    let base = 20_000 + (std::process::id() % 120) as u16 * BLOCK;
+    for _ in 0..BLOCK {
+        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % BLOCK;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 127.0.0.1:{base}..{}", base + BLOCK);
 }
 
 /// A running `palisade guard`.

@@ -132,6 +132,39 @@ fn dribble_until_cut(addr: std::net::SocketAddr, prefix: &str) -> Option<u32> {
 }
 
 #[test]
+fn every_header_terminator_the_parser_accepts_ends_the_deadline() {
+    use std::io::{Read, Write};
+    let up = TestUpstream::start();
+    let guard = with_one_second_header_deadline(&up);
+    // The upstream takes longer than the deadline: a request whose end of headers the
+    // scanner missed would be cut off while waiting for it.
+    let heads: [&'static str; 4] = [
+        "GET /slow/1500 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /slow/1500 HTTP/1.1\nHost: x\n\n",
+        "GET /slow/1500 HTTP/1.1\r\nHost: x\n\r\n",
+        "GET /slow/1500 HTTP/1.1\r\nHost: x\r\n\n",
+    ];
+    let addr = guard.addr;
+    let answers: Vec<_> = heads
+        .into_iter()
+        .map(|head| {
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(addr).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                s.write_all(head.as_bytes()).unwrap();
+                let mut buf = vec![0u8; 4096];
+                let n = s.read(&mut buf).unwrap_or(0);
+                String::from_utf8_lossy(&buf[..n]).into_owned()
+            })
+        })
+        .collect();
+    for (head, answer) in heads.iter().zip(answers) {
+        let text = answer.join().unwrap();
+        assert!(text.starts_with("HTTP/1.1 200"), "{head:?}: {text}");
+    }
+}
+
+#[test]
 fn bodies_after_100_continue_are_not_held_to_the_header_deadline() {
     let up = TestUpstream::start();
     let guard = with_one_second_header_deadline(&up);

@@ -250,6 +250,8 @@ async fn forwarded_headers_depend_on_trusted_proxies() {
     assert_eq!(seen["headers"]["x-forwarded-for"], "203.0.113.7, 127.0.0.1");
     assert_eq!(seen["headers"]["x-real-ip"], "203.0.113.7");
     assert_eq!(seen["headers"]["forwarded"], "for=203.0.113.7;proto=https");
+    // The front proxy knows the public port; the guard does not invent its own.
+    assert!(seen["headers"].get("x-forwarded-port").is_none(), "{seen}");
     assert_eq!(seen["headers"]["x-forwarded-proto"], "https");
     assert_eq!(seen["headers"]["x-forwarded-host"], "shop.example");
 }

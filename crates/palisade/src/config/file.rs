@@ -134,9 +134,13 @@ impl Default for AdminFile {
     }
 }
 
+/// What `config print` shows instead of a secret; refused as a token on load, so a
+/// printed config reused as is cannot leave `/metrics` behind a public "password".
+pub const REDACTED: &str = "<redacted>";
+
 /// Secrets are never printed, not even by `config print`.
 fn redacted<S: serde::Serializer>(_: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str("<redacted>")
+    s.serialize_str(REDACTED)
 }
 
 /// Sizes printed so they read back exactly: bytesize's own display rounds to one decimal.

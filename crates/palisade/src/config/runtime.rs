@@ -85,6 +85,13 @@ impl Runtime {
         // Asking for an admin address on the command line is asking for the listener.
         let admin_enabled = cfg.admin.enabled || over.admin.is_some();
         let admin_token = cfg.admin.token.clone().filter(|t| !t.is_empty());
+        if admin_token.as_deref() == Some(super::file::REDACTED) {
+            return Err(located(
+                &["admin", "token"],
+                "`admin.token` is the placeholder `config print` writes, not a secret".to_owned(),
+            )
+            .with_hint("set a token of your own (e.g. `openssl rand -hex 32`)"));
+        }
         if admin_enabled && !admin_listen.ip().is_loopback() && admin_token.is_none() {
             let message = format!(
                 "the admin listener on {admin_listen} is reachable from other machines but has no token"
@@ -158,7 +165,7 @@ impl Runtime {
         }
 
         let listen = over.listen.unwrap_or(cfg.guard.listen);
-        if admin_enabled && admin_listen == listen {
+        if admin_enabled && same_socket(admin_listen, listen) {
             return Err(ConfigError::whole_file(
                 src.name,
                 format!("the guard and the admin listener both want {listen}"),
@@ -166,7 +173,7 @@ impl Runtime {
             .with_key("admin.listen")
             .with_hint("give [admin] listen (or --admin) another port"));
         }
-        if upstream.addr == listen {
+        if same_socket(upstream.addr, listen) {
             return Err(ConfigError::whole_file(
                 src.name,
                 format!(
@@ -199,6 +206,12 @@ impl Runtime {
             admin_token,
         })
     }
+}
+
+/// Whether two addresses would claim the same socket: same port, and the same IP or
+/// either one unspecified (`0.0.0.0` / `[::]` take every address).
+fn same_socket(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() == b.port() && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
 }
 
 #[cfg(test)]
@@ -270,6 +283,18 @@ mod tests {
         let text = "[guard]\nlisten = \"127.0.0.1:7001\"\nupstream = \"http://127.0.0.1:1\"\n[admin]\nlisten = \"127.0.0.1:7001\"\n";
         let err = build(text, Overrides::default()).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("admin.listen"));
+        let text = "[guard]\nlisten = \"0.0.0.0:7002\"\nupstream = \"http://127.0.0.1:7002\"\n";
+        assert!(
+            build(text, Overrides::default()).is_err(),
+            "0.0.0.0 covers 127.0.0.1"
+        );
+    }
+
+    #[test]
+    fn the_redaction_placeholder_is_not_a_token() {
+        let text = "[guard]\nupstream = \"http://127.0.0.1:1\"\n[admin]\ntoken = \"<redacted>\"\n";
+        let err = build(text, Overrides::default()).unwrap_err();
+        assert_eq!(err.position.map(|p| p.0), Some(4));
     }
 
     #[test]
