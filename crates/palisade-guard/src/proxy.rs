@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use http::HeaderValue;
 use http::header::{CONTENT_LENGTH, HOST};
+use http::{HeaderName, HeaderValue};
 use palisade_core::RequestId;
 use palisade_headers::{CspNonce, Policy, UpstreamPolicy, helmet_case};
 use pingora::http::{RequestHeader, ResponseHeader};
@@ -33,19 +33,24 @@ pub const CSP_NONCE: &str = "x-csp-nonce";
 ///
 /// `X-Original-URL` / `X-Rewrite-URL` are on the list because Symfony and IIS let them
 /// replace the request path, a known way around path-based access rules.
-const UNTRUSTED_ONLY_FROM_PROXIES: &[&str] = &[
-    "forwarded",
-    "x-forwarded-prefix",
-    "x-forwarded-ssl",
-    "x-forwarded-scheme",
-    "x-forwarded-protocol",
-    "x-forwarded-server",
-    "x-url-scheme",
-    "front-end-https",
-    "x-original-host",
-    "x-original-url",
-    "x-rewrite-url",
+const UNTRUSTED_ONLY_FROM_PROXIES: [HeaderName; 11] = [
+    HeaderName::from_static("forwarded"),
+    HeaderName::from_static("x-forwarded-prefix"),
+    HeaderName::from_static("x-forwarded-ssl"),
+    HeaderName::from_static("x-forwarded-scheme"),
+    HeaderName::from_static("x-forwarded-protocol"),
+    HeaderName::from_static("x-forwarded-server"),
+    HeaderName::from_static("x-url-scheme"),
+    HeaderName::from_static("front-end-https"),
+    HeaderName::from_static("x-original-host"),
+    HeaderName::from_static("x-original-url"),
+    HeaderName::from_static("x-rewrite-url"),
 ];
+
+// Parsed once: looking a header up by `&str` parses the name on every call.
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
 
 /// The guard's [`ProxyHttp`] implementation.
 pub struct Guard {
@@ -295,19 +300,19 @@ impl ProxyHttp for Guard {
             upstream_request.insert_header("x-real-ip", f.client_ip.to_string())?;
         }
         let incoming = &session.req_header().headers;
-        let keep = |name: &str| trusted && incoming.contains_key(name);
-        if !keep("x-forwarded-proto") {
+        let keep = |name: &HeaderName| trusted && incoming.contains_key(name);
+        if !keep(&X_FORWARDED_PROTO) {
             let proto = if self.tls_listener { "https" } else { "http" };
             upstream_request.insert_header("x-forwarded-proto", proto)?;
         }
         // A trusted proxy that named the scheme or host but no port (nginx's default)
         // knows the public port and we do not: inventing ours would send the app's
         // redirects to https://host:8080.
-        let proxy_spoke = keep("x-forwarded-proto") || keep("x-forwarded-host");
-        if !keep("x-forwarded-port") && !proxy_spoke {
+        let proxy_spoke = keep(&X_FORWARDED_PROTO) || keep(&X_FORWARDED_HOST);
+        if !keep(&X_FORWARDED_PORT) && !proxy_spoke {
             upstream_request.insert_header("x-forwarded-port", self.listen_port.clone())?;
         }
-        if !keep("x-forwarded-host") {
+        if !keep(&X_FORWARDED_HOST) {
             // HTTP/2 carries the host in :authority, not in a Host header.
             let host = incoming.get(HOST).cloned().or_else(|| {
                 let uri = &session.req_header().uri;
@@ -325,8 +330,10 @@ impl ProxyHttp for Guard {
             // Other spellings of the same claims, which frameworks also honour
             // (RFC 7239 Forwarded, Rails/Spring's prefix and SSL flags): from an
             // untrusted client they are forgeries.
-            for name in UNTRUSTED_ONLY_FROM_PROXIES {
-                upstream_request.remove_header(*name);
+            for name in &UNTRUSTED_ONLY_FROM_PROXIES {
+                if upstream_request.headers.contains_key(name) {
+                    upstream_request.remove_header(name);
+                }
             }
         }
         upstream_request.insert_header(REQUEST_ID, self.request_id_value(ctx))?;
