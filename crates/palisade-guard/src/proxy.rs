@@ -471,42 +471,44 @@ mod tests {
 
     #[test]
     fn failures_are_blamed_on_the_side_that_failed() {
-        assert_eq!(
-            classify(&Error::new(ErrorType::HTTPStatus(413))),
-            Failure::Refused(413)
-        );
-        assert_eq!(
-            classify(&Error::new_up(ErrorType::ConnectTimedout)),
-            Failure::UpstreamTimeout
-        );
-        assert_eq!(
-            classify(&Error::new_up(ErrorType::ReadTimedout)),
-            Failure::UpstreamTimeout
-        );
-        assert_eq!(
-            classify(&Error::new_up(ErrorType::ConnectRefused)),
-            Failure::UpstreamUnreachable
-        );
-        assert_eq!(
-            classify(&Error::new_up(ErrorType::ConnectionClosed)),
-            Failure::UpstreamBroken
-        );
-        // pingora's "sent data after end of body" is a downstream ConnectError.
-        assert_eq!(
-            classify(&Error::new_down(ErrorType::ConnectError)),
-            Failure::ClientError
-        );
-        assert_eq!(
-            classify(&Error::new_down(ErrorType::ReadTimedout)),
-            Failure::ClientGone
-        );
-        assert_eq!(
-            classify(&Error::new_down(ErrorType::ConnectionClosed)),
-            Failure::ClientGone
-        );
-        assert_eq!(
-            classify(&Error::new(ErrorType::InternalError)),
-            Failure::Internal
-        );
+        let cases = [
+            (
+                Error::new(ErrorType::HTTPStatus(413)),
+                Failure::Refused(413),
+            ),
+            (
+                Error::new_up(ErrorType::ConnectTimedout),
+                Failure::UpstreamTimeout,
+            ),
+            (
+                Error::new_up(ErrorType::ReadTimedout),
+                Failure::UpstreamTimeout,
+            ),
+            (
+                Error::new_up(ErrorType::ConnectRefused),
+                Failure::UpstreamUnreachable,
+            ),
+            (
+                Error::new_up(ErrorType::ConnectionClosed),
+                Failure::UpstreamBroken,
+            ),
+            // pingora's "sent data after end of body" is a downstream ConnectError.
+            (
+                Error::new_down(ErrorType::ConnectError),
+                Failure::ClientError,
+            ),
+            (
+                Error::new_down(ErrorType::ReadTimedout),
+                Failure::ClientGone,
+            ),
+            (
+                Error::new_down(ErrorType::ConnectionClosed),
+                Failure::ClientGone,
+            ),
+            (Error::new(ErrorType::InternalError), Failure::Internal),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(classify(&error), expected, "{error}");
+        }
     }
 }
