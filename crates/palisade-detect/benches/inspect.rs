@@ -1,0 +1,4 @@
+//! `cargo bench -p palisade-detect --bench inspect`
+fn main() {
+    divan::main();
+}
