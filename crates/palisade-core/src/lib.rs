@@ -1,4 +1,5 @@
-//! palisade's shared vocabulary: the ids and types that every other crate speaks.
+//! palisade's shared vocabulary: the ids, the security [`Event`] and the [`Emit`] trait that
+//! every other crate speaks.
 //!
 //! This crate does no I/O and has no async runtime, so that pure cores (headers,
 //! detection, lockfiles) and I/O shells (guard, events, supervisor) can all depend on it.
@@ -17,6 +18,9 @@
 //! ```
 #![warn(missing_docs)]
 
+mod event;
+pub mod redact;
 mod request_id;
 
+pub use event::{BadCategory, Category, Discard, Ecs, Emit, Event, EventId, Severity, Timestamp};
 pub use request_id::RequestId;
