@@ -1,0 +1,4 @@
+//! `cargo bench -p palisade-events --bench pipeline`
+fn main() {
+    divan::main();
+}

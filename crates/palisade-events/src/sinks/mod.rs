@@ -1,0 +1,133 @@
+//! Where events and alerts go. Each sink is a small async client behind [`Sink`]; the
+//! [`worker`](crate::sinks::worker) around it owns retries, backoff and the durable cursor, so a
+//! sink only has to say what got through.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use palisade_core::Event;
+
+use crate::alerts::Notification;
+use crate::error::SinkError;
+use crate::settings::EventFilter;
+
+pub mod file;
+pub mod stdout;
+pub(crate) mod worker;
+
+/// One item for a sink: a stored event, or an alert notification.
+#[derive(Debug, Clone, Copy)]
+pub enum Delivery<'a> {
+    /// An event (stream sinks).
+    Event(&'a Event),
+    /// An alert notification (alert channels).
+    Alert(&'a Notification),
+}
+
+/// A destination. `send` delivers items in order; on failure it reports how many at the front
+/// got through, and the worker retries the rest.
+#[async_trait]
+pub trait Sink: Send {
+    /// Delivers a batch, in order.
+    async fn send(&mut self, batch: &[Delivery<'_>]) -> Result<(), SinkError>;
+}
+
+/// The kind-specific part of a sink's configuration.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SinkKind {
+    /// JSON lines in a file, rotated by size.
+    File(file::FileConfig),
+    /// JSON lines on standard output.
+    Stdout(stdout::StdoutConfig),
+}
+
+impl SinkKind {
+    /// The `kind = "…"` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SinkKind::File(_) => "file",
+            SinkKind::Stdout(_) => "stdout",
+        }
+    }
+
+    /// Whether this kind streams every event by default (log-like sinks) or only receives
+    /// alerts (message-like sinks: webhook, email, SMS).
+    pub fn streams_by_default(&self) -> bool {
+        matches!(self, SinkKind::File(_) | SinkKind::Stdout(_))
+    }
+
+    /// Builds the client. Fails on settings that cannot work (bad URL, unreadable CA file).
+    pub fn build(&self) -> Result<Box<dyn Sink>, String> {
+        match self {
+            SinkKind::File(c) => Ok(Box::new(file::FileSink::new(c.clone())?)),
+            SinkKind::Stdout(c) => Ok(Box::new(stdout::StdoutSink::new(c.clone()))),
+        }
+    }
+}
+
+/// A configured sink.
+#[derive(Debug, Clone)]
+pub struct SinkSettings {
+    /// Unique name: alert rules refer to it, and its cursor is stored under it.
+    pub name: String,
+    /// What it is.
+    pub kind: SinkKind,
+    /// Ship every event passing `filter` (not only alerts).
+    pub stream: bool,
+    /// Which events are streamed.
+    pub filter: EventFilter,
+    /// Receive the default alert rules' messages.
+    pub default_alerts: bool,
+    /// First retry delay.
+    pub retry_min: Duration,
+    /// Longest retry delay.
+    pub retry_max: Duration,
+    /// Items per delivery at most.
+    pub batch_max: usize,
+}
+
+impl SinkSettings {
+    /// A sink with the defaults of its kind.
+    pub fn new(name: impl Into<String>, kind: SinkKind) -> Self {
+        let stream = kind.streams_by_default();
+        SinkSettings {
+            name: name.into(),
+            stream,
+            default_alerts: !stream,
+            kind,
+            filter: EventFilter::all(),
+            retry_min: Duration::from_millis(200),
+            retry_max: Duration::from_secs(30),
+            batch_max: 500,
+        }
+    }
+}
+
+/// Renders one item as the ECS JSON line every log-like sink sends; alerts become an event of
+/// their own (`event.kind = "alert"`, `palisade.alert.*`), so log pipelines index both alike.
+pub fn json_line(item: &Delivery<'_>) -> String {
+    match item {
+        Delivery::Event(e) => serde_json::to_string(&e.ecs()).unwrap_or_default(),
+        Delivery::Alert(n) => serde_json::json!({
+            "@timestamp": n.time.rfc3339(),
+            "message": n.title,
+            "event": {
+                "kind": "alert",
+                "id": n.id,
+                "dataset": "palisade.alert",
+                "module": "palisade",
+            },
+            "log": { "level": n.severity.as_str() },
+            "palisade": {
+                "alert": {
+                    "rule": n.rule,
+                    "count": n.count,
+                    "key": n.key,
+                    "text": n.text,
+                }
+            }
+        })
+        .to_string(),
+    }
+}
