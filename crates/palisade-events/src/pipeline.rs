@@ -345,25 +345,19 @@ impl Writer {
             e.redact();
             notes.extend(self.alerts.observe(e));
         }
-        loop {
-            match self.store.append(events, &notes) {
-                Ok(n) => {
-                    self.metrics.stored.increment(n as u64);
-                    break;
-                }
-                Err(e) => {
-                    self.metrics.store_errors.increment(1);
-                    tracing::error!(error = %e, "storing events failed; spooling them");
-                    let mut all_spooled = true;
-                    for ev in events.drain(..) {
-                        all_spooled &= self.spool.append(ev).is_ok();
-                    }
-                    if !all_spooled {
+        match self.store.append(events, &notes) {
+            Ok(n) => self.metrics.stored.increment(n as u64),
+            Err(e) => {
+                // Disk full, database locked for too long: keep the events in the spool and
+                // let the next ingestion retry them.
+                self.metrics.store_errors.increment(1);
+                tracing::error!(error = %e, "storing events failed; spooling them");
+                for ev in events.drain(..) {
+                    if self.spool.append(ev).is_err() {
                         self.metrics.dropped.increment(1);
                     }
-                    std::thread::sleep(Duration::from_millis(500));
-                    break;
                 }
+                std::thread::sleep(Duration::from_millis(500));
             }
         }
         events.clear();
