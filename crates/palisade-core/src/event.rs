@@ -561,7 +561,18 @@ impl Serialize for Ecs<'_> {
 pub trait Emit: Send + Sync {
     /// Takes ownership of one event.
     fn emit(&self, event: Event);
+
+    /// Takes one event and resolves once it is on disk (true), or could not be kept (false).
+    /// For answers a producer gives itself — a block, a ban, an API call — so that whatever
+    /// the client saw has its event stored even if the process is killed right after.
+    fn emit_durable(&self, event: Event) -> DurableFuture {
+        self.emit(event);
+        Box::pin(std::future::ready(true))
+    }
 }
+
+/// What [`Emit::emit_durable`] returns.
+pub type DurableFuture = std::pin::Pin<Box<dyn Future<Output = bool> + Send + 'static>>;
 
 /// An [`Emit`] that discards everything: for tools run without an event store.
 #[derive(Debug, Default, Clone, Copy)]

@@ -22,5 +22,7 @@ mod event;
 pub mod redact;
 mod request_id;
 
-pub use event::{BadCategory, Category, Discard, Ecs, Emit, Event, EventId, Severity, Timestamp};
+pub use event::{
+    BadCategory, Category, Discard, DurableFuture, Ecs, Emit, Event, EventId, Severity, Timestamp,
+};
 pub use request_id::RequestId;

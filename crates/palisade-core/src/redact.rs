@@ -91,8 +91,28 @@ static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    // name=value, name: value, "name": "value" — the name is checked by `is_secret_name`.
-    Regex::new(r#"(?i)([A-Za-z0-9_.-]{2,40})("?\s*[:=]\s*"?)([^&\s"',;}]+)"#).expect("static regex")
+    // name=value, name: value, "name": "value", for secret names only — a generic
+    // `\w+=\S+` would swallow `changed: password=x` as the pair (changed, password=x).
+    let spelled = |name: &str| {
+        let chars: Vec<String> = name.chars().map(|c| c.to_string()).collect();
+        chars.join("[-_.]?")
+    };
+    let long: Vec<String> = SECRET_NAMES
+        .iter()
+        .filter(|n| n.len() >= 5)
+        .map(|n| spelled(n))
+        .collect();
+    let short: Vec<String> = SECRET_NAMES
+        .iter()
+        .filter(|n| n.len() < 5)
+        .map(|n| spelled(n))
+        .collect();
+    Regex::new(&format!(
+        r#"(?i)((?:[A-Za-z0-9_.-]*(?:{})|\b(?:{})))("?\s*[:=]\s*"?)([^&\s"',;}}]+)"#,
+        long.join("|"),
+        short.join("|")
+    ))
+    .expect("static regex")
 });
 
 /// Replaces every secret in free text (messages, excerpts, field values).

@@ -128,3 +128,11 @@ fn redaction_covers_every_field_and_is_idempotent() {
     e.redact();
     assert_eq!(serde_json::to_string(&e).unwrap(), once);
 }
+
+#[test]
+fn a_secret_after_other_words_is_still_found() {
+    let r = redact_text("password changed: password=hunter2, pin: 1234");
+    assert!(!r.contains("hunter2") && !r.contains("1234"), "{r}");
+    let r = redact_text("user=bob&access-token=abcdef&next=/");
+    assert_eq!(r, format!("user=bob&access-token={REDACTED}&next=/"));
+}

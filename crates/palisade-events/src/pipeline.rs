@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use palisade_core::{Emit, Event, Timestamp};
+use palisade_core::{DurableFuture, Emit, Event, Timestamp};
 use tokio::sync::{oneshot, watch};
 
 use crate::alerts::{AlertEngine, Notification};
@@ -91,28 +91,6 @@ impl Emitter {
             }
         }
     }
-
-    /// Hands an event over and waits until it is stored (committed to SQLite, or written to
-    /// the spool). For answers the guard gives itself (a block, a ban), so that every
-    /// response an attacker saw has its event on disk even if the process is killed next.
-    /// Resolves to false only if the event could be neither stored nor spooled.
-    pub fn emit_durable(&self, event: Event) -> impl Future<Output = bool> + Send + 'static {
-        let event = self.stamp(event);
-        self.inner.metrics.accepted.increment(1);
-        let (tx, rx) = oneshot::channel();
-        let immediate = match self.inner.tx.try_send(Msg::Durable(event, tx)) {
-            Ok(()) => None,
-            Err(TrySendError::Full(Msg::Durable(e, _)))
-            | Err(TrySendError::Disconnected(Msg::Durable(e, _))) => Some(self.overflow(e)),
-            Err(_) => Some(false),
-        };
-        async move {
-            match immediate {
-                Some(ok) => ok,
-                None => rx.await.is_ok(),
-            }
-        }
-    }
 }
 
 impl Emit for Emitter {
@@ -127,6 +105,26 @@ impl Emit for Emitter {
             }
             Err(_) => {}
         }
+    }
+
+    /// Waits until the event is committed to SQLite or written to the spool: see
+    /// [`Emit::emit_durable`]. Resolves to false only if it could be neither.
+    fn emit_durable(&self, event: Event) -> DurableFuture {
+        let event = self.stamp(event);
+        self.inner.metrics.accepted.increment(1);
+        let (tx, rx) = oneshot::channel();
+        let immediate = match self.inner.tx.try_send(Msg::Durable(event, tx)) {
+            Ok(()) => None,
+            Err(TrySendError::Full(Msg::Durable(e, _)))
+            | Err(TrySendError::Disconnected(Msg::Durable(e, _))) => Some(self.overflow(e)),
+            Err(_) => Some(false),
+        };
+        Box::pin(async move {
+            match immediate {
+                Some(ok) => ok,
+                None => rx.await.is_ok(),
+            }
+        })
     }
 }
 

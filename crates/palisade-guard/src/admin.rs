@@ -1,21 +1,25 @@
 //! The admin listener: health and metrics, on its own (loopback by default) address.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
+use palisade_core::Emit;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
+
+mod ingest;
 
 #[derive(Clone)]
 struct AdminState {
     metrics: PrometheusHandle,
     token: Option<String>,
+    events: Arc<dyn Emit>,
 }
 
 /// The admin HTTP API (axum), served as a pingora background service.
@@ -30,10 +34,15 @@ impl AdminService {
         listener: std::net::TcpListener,
         metrics: PrometheusHandle,
         token: Option<String>,
+        events: Arc<dyn Emit>,
     ) -> Self {
         AdminService {
             listener: Mutex::new(Some(listener)),
-            state: AdminState { metrics, token },
+            state: AdminState {
+                metrics,
+                token,
+                events,
+            },
         }
     }
 }
@@ -43,6 +52,10 @@ fn router(state: AdminState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route(
+            "/v1/events",
+            post(ingest::post_event).layer(DefaultBodyLimit::max(ingest::MAX_BODY)),
+        )
         .with_state(state)
 }
 
@@ -53,20 +66,40 @@ async fn healthz() -> impl IntoResponse {
     )
 }
 
-async fn metrics(State(state): State<AdminState>, headers: HeaderMap) -> Response {
-    if let Some(token) = &state.token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Bearer")],
-                "admin token required\n",
+/// Checks the bearer token. `required`: refuse outright when no token is configured (APIs
+/// that change state); otherwise an unset token leaves the endpoint open on loopback.
+#[allow(clippy::result_large_err)]
+fn authorize(state: &AdminState, headers: &HeaderMap, required: bool) -> Result<(), Response> {
+    let Some(token) = &state.token else {
+        return if required {
+            Err((
+                StatusCode::FORBIDDEN,
+                "this endpoint needs an admin token: set `token` under [admin]\n",
             )
-                .into_response();
-        }
+                .into_response())
+        } else {
+            Ok(())
+        };
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
+        Ok(())
+    } else {
+        Err((
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "admin token required\n",
+        )
+            .into_response())
+    }
+}
+
+async fn metrics(State(state): State<AdminState>, headers: HeaderMap) -> Response {
+    if let Err(denied) = authorize(&state, &headers, false) {
+        return denied;
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

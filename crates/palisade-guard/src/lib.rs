@@ -25,5 +25,5 @@ pub mod settings;
 
 pub use error::GuardError;
 pub use forwarded::TrustedProxies;
-pub use server::GuardServer;
+pub use server::{GuardServer, OnExit};
 pub use settings::{GuardSettings, Timeouts, TlsFiles, Upstream};

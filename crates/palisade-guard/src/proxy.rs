@@ -6,13 +6,14 @@
 //! between the request id and the upstream.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HOST};
 use http::{HeaderName, HeaderValue};
-use palisade_core::RequestId;
+use palisade_core::{Category, Emit, Event, RequestId, Severity};
 use palisade_headers::{CspNonce, Policy, UpstreamPolicy, helmet_case};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
@@ -62,6 +63,9 @@ pub struct Guard {
     max_body: u64,
     headers: Arc<Policy>,
     metrics: Arc<GuardMetrics>,
+    events: Arc<dyn Emit>,
+    /// Last known state of the upstream: events go out on changes, not per failed request.
+    upstream_up: AtomicBool,
 }
 
 /// What one request carries from phase to phase.
@@ -79,7 +83,11 @@ pub struct RequestCtx {
 
 impl Guard {
     /// Builds the guard from its settings.
-    pub fn new(settings: &GuardSettings, metrics: Arc<GuardMetrics>) -> Self {
+    pub fn new(
+        settings: &GuardSettings,
+        metrics: Arc<GuardMetrics>,
+        events: Arc<dyn Emit>,
+    ) -> Self {
         Guard {
             upstream: settings.upstream.clone(),
             tls_listener: settings.tls.is_some(),
@@ -89,6 +97,8 @@ impl Guard {
             max_body: settings.max_request_body,
             headers: settings.headers.clone(),
             metrics,
+            events,
+            upstream_up: AtomicBool::new(true),
         }
     }
 
@@ -105,6 +115,47 @@ impl Guard {
             .unwrap_or_else(|_| HeaderValue::from_static("invalid"));
         ctx.request_id_value = Some(value.clone());
         value
+    }
+
+    /// Records the upstream going down or coming back, once per change.
+    fn upstream_state(&self, up: bool, session: &Session, ctx: &RequestCtx, why: &str) {
+        if self.upstream_up.swap(up, Ordering::AcqRel) == up {
+            return;
+        }
+        let event = if up {
+            Event::new(
+                Category::Other("upstream_up".into()),
+                Severity::Info,
+                format!("upstream {} answers again", self.upstream.url),
+            )
+        } else {
+            let req = session.req_header();
+            let mut e = Event::new(
+                Category::UpstreamDown,
+                Severity::High,
+                format!("upstream {} is down: {why}", self.upstream.url),
+            )
+            .with_request(
+                ctx.request_id
+                    .as_ref()
+                    .map(|r| r.as_str().to_owned())
+                    .unwrap_or_default(),
+                req.method.as_str(),
+                host_of(req),
+                req.uri.path(),
+            );
+            if let Some(f) = &ctx.forwarded {
+                e = e.with_source_ip(f.client_ip);
+            }
+            e
+        };
+        if up {
+            tracing::info!(upstream = %self.upstream.url, "upstream is back");
+        } else {
+            tracing::error!(upstream = %self.upstream.url, "upstream is down: {why}");
+        }
+        self.events
+            .emit(event.with_field("upstream", self.upstream.url.clone()));
     }
 
     /// Adds the headers policy for `path` to a response.
@@ -381,6 +432,9 @@ impl ProxyHttp for Guard {
         if let Some(sent) = ctx.upstream_sent.take() {
             self.metrics.upstream_latency(sent.elapsed());
         }
+        if !self.upstream_up.load(Ordering::Relaxed) {
+            self.upstream_state(true, _session, ctx, "");
+        }
         Ok(())
     }
 
@@ -433,6 +487,7 @@ impl ProxyHttp for Guard {
             }
             Failure::UpstreamUnreachable => {
                 self.metrics.upstream_connect_error();
+                self.upstream_state(false, session, ctx, "connection failed");
                 502
             }
             Failure::UpstreamBroken => {
@@ -462,6 +517,15 @@ impl ProxyHttp for Guard {
         }
         ctx.in_flight = None;
     }
+}
+
+/// The host the client asked for: `Host`, or the authority of an absolute-form target.
+fn host_of(req: &RequestHeader) -> Option<String> {
+    req.headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri.host().map(str::to_owned))
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use pingora::services::background::background_service;
 use pingora::services::listening::Service;
 use tokio::signal::unix::{SignalKind, signal};
 
+use palisade_core::Emit;
+
 use crate::admin::AdminService;
 use crate::conn::GuardedApp;
 use crate::error::GuardError;
@@ -27,11 +29,29 @@ pub struct GuardServer {
     drain: Duration,
 }
 
+/// Runs once, just before the process exits after a shutdown (flush the event store…).
+pub type OnExit = Box<dyn FnOnce() + Send>;
+
+static ON_EXIT: std::sync::Mutex<Option<OnExit>> = std::sync::Mutex::new(None);
+
+/// Exits the process, running the exit hook first (whichever thread gets here first).
+fn exit() -> ! {
+    let hook = ON_EXIT.lock().ok().and_then(|mut h| h.take());
+    if let Some(hook) = hook {
+        hook();
+    }
+    std::process::exit(0)
+}
+
 impl GuardServer {
     /// Checks the listeners and the TLS material, and assembles the services.
     ///
     /// Installs the process-wide metrics recorder, so build one guard per process.
-    pub fn build(settings: GuardSettings, admin_token: Option<String>) -> Result<Self, GuardError> {
+    pub fn build(
+        settings: GuardSettings,
+        admin_token: Option<String>,
+        events: Arc<dyn Emit>,
+    ) -> Result<Self, GuardError> {
         // pingora binds only once it runs, and then a busy port is a log line in a
         // background thread; probing first turns it into a clear start-up error.
         drop(bind(settings.listen)?);
@@ -51,7 +71,7 @@ impl GuardServer {
         let mut server = Server::new_with_opt_and_conf(None, conf);
         server.bootstrap();
 
-        let guard = Guard::new(&settings, metrics.clone());
+        let guard = Guard::new(&settings, metrics.clone(), events.clone());
         let mut proxy = pingora::proxy::http_proxy(&server.configuration, guard);
         // HTTP/2 has no header deadline (conn.rs); an idle h2 connection is closed
         // after the keep-alive time, as an idle HTTP/1 one is.
@@ -82,7 +102,7 @@ impl GuardServer {
                 .map_err(|e| GuardError::Metrics(e.to_string()))?;
             server.add_service(background_service(
                 "palisade admin",
-                AdminService::new(listener, handle, admin_token),
+                AdminService::new(listener, handle, admin_token, events),
             ));
         }
         Ok(GuardServer {
@@ -95,6 +115,14 @@ impl GuardServer {
     /// Serves until SIGTERM or SIGINT, then drains in-flight requests (up to the drain
     /// timeout) and exits the process. A second signal exits at once.
     pub fn run(self) -> ! {
+        self.run_then(Box::new(|| {}))
+    }
+
+    /// Like [`run`](Self::run), with `on_exit` called once right before the process exits.
+    pub fn run_then(self, on_exit: OnExit) -> ! {
+        if let Ok(mut hook) = ON_EXIT.lock() {
+            *hook = Some(on_exit);
+        }
         let phases = self.server.watch_execution_phase();
         let metrics = self.metrics.clone();
         let drain = self.drain;
@@ -105,7 +133,7 @@ impl GuardServer {
         self.server.run(RunArgs {
             shutdown_signal: Box::new(GracefulSignals),
         });
-        std::process::exit(0)
+        exit()
     }
 }
 
@@ -183,6 +211,6 @@ fn watch_drain(
         if left > 0 {
             tracing::warn!("shutting down with {left} request(s) still in flight");
         }
-        std::process::exit(0);
+        exit();
     });
 }

@@ -35,7 +35,21 @@ pub struct GuardProcess {
     pub addr: SocketAddr,
     /// The admin listener.
     pub admin: SocketAddr,
-    _dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    config: std::path::PathBuf,
+    dir: tempfile::TempDir,
+}
+
+fn spawn(bin: &Path, config: &Path, dir: &Path) -> Child {
+    Command::new(bin)
+        .args(["guard", "--config"])
+        .arg(config)
+        // The working directory is the test's own: the event store lands there.
+        .current_dir(dir)
+        .env("PALISADE_LOG", "warn")
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn palisade guard")
 }
 
 impl GuardProcess {
@@ -64,18 +78,14 @@ impl GuardProcess {
         std::fs::File::create(&config)
             .and_then(|mut f| f.write_all(text.as_bytes()))
             .expect("write config");
-        let child = Command::new(bin)
-            .args(["guard", "--config"])
-            .arg(&config)
-            .env("PALISADE_LOG", "warn")
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("spawn palisade guard");
+        let child = spawn(bin, &config, dir.path());
         let mut guard = GuardProcess {
             child,
             addr,
             admin,
-            _dir: dir,
+            bin: bin.to_owned(),
+            config,
+            dir,
         };
         guard.wait_ready();
         guard
@@ -93,6 +103,25 @@ impl GuardProcess {
             std::thread::sleep(Duration::from_millis(25));
         }
         panic!("guard did not start listening on {} within 20 s", self.addr);
+    }
+
+    /// The guard's working directory (its default event store, `palisade.db`, is here).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Kills the guard with SIGKILL (no shutdown hook runs) and waits for it.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the guard again with the same config and directory, and waits until it listens.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn(&self.bin, &self.config, self.dir.path());
+        self.wait_ready();
     }
 
     /// `http://ADDR`

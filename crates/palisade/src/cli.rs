@@ -28,6 +28,97 @@ pub enum Command {
     Config(ConfigCommand),
     /// Print the response headers the current policy adds and removes.
     Headers(HeadersArgs),
+    /// Query the security events the guard stored (`tail` follows, `stats` counts).
+    Events(EventsArgs),
+    /// Alert channels: send a test message through a sink.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+}
+
+/// Where the event store is.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Config file whose `[events] database` to read [default: ./palisade.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The event database, overriding the config.
+    #[arg(long, value_name = "FILE")]
+    pub database: Option<PathBuf>,
+}
+
+/// Which events.
+#[derive(Debug, Clone, Args)]
+pub struct EventFilterArgs {
+    /// Only events this recent, e.g. 1h, 30m, 7d.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub since: Option<std::time::Duration>,
+    /// Only this category (repeatable), e.g. malicious_traffic, brute_force.
+    #[arg(long = "category", value_name = "CATEGORY")]
+    pub categories: Vec<palisade_core::Category>,
+    /// Only events from this client IP.
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<std::net::IpAddr>,
+    /// Only events at least this severe (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY")]
+    pub severity: Option<palisade_core::Severity>,
+    /// One ECS JSON document per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `palisade events`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EventsArgs {
+    /// `tail` or `stats`; without one, lists the newest events.
+    #[command(subcommand)]
+    pub command: Option<EventsCommand>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub filter: EventFilterArgs,
+    /// At most this many events (newest first).
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+/// `palisade events tail|stats`
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print new events as they are stored, until Ctrl-C.
+    Tail {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        filter: EventFilterArgs,
+        /// Also print this many of the newest existing events first.
+        #[arg(long, default_value_t = 10)]
+        last: usize,
+    },
+    /// Counts by hour and category.
+    Stats {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The period counted [default: 24h].
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        since: Option<std::time::Duration>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `palisade alerts …`
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Send a test message through a configured sink, right now, and report the outcome.
+    Test {
+        /// The sink's `name` in `[[sinks]]`.
+        sink: String,
+        /// Config file [default: ./palisade.toml].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 /// `palisade guard`

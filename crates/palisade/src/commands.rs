@@ -2,8 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::Context;
+use palisade_core::{Discard, Emit};
+use palisade_events::Pipeline;
 use palisade_guard::GuardServer;
+use palisade_guard::OnExit;
 use palisade_headers::{HeaderSet, Policy};
 
 use crate::Failure;
@@ -73,12 +79,34 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
     };
     let upstream = format!("{} ({})", rt.guard.upstream.url, rt.guard.upstream.addr);
     let admin = rt.guard.admin;
-    let server = GuardServer::build(rt.guard, rt.admin_token).context("starting the guard")?;
+    let (emit, on_exit) = start_events(rt.events)?;
+    let server =
+        GuardServer::build(rt.guard, rt.admin_token, emit).context("starting the guard")?;
     tracing::info!(%listen, %upstream, "guard listening on {scheme}://{listen}, proxying to {upstream}");
     if let Some(admin) = admin {
-        tracing::info!("admin listener on http://{admin} (/healthz, /metrics)");
+        tracing::info!("admin listener on http://{admin} (/healthz, /metrics, /v1/events)");
     }
-    server.run()
+    server.run_then(on_exit)
+}
+
+/// Starts the event pipeline (or a discarding stand-in when events are off), and the hook
+/// that stores what is pending before the process exits.
+pub fn start_events(
+    settings: Option<palisade_events::EventsSettings>,
+) -> Result<(Arc<dyn Emit>, OnExit), Failure> {
+    let Some(settings) = settings else {
+        tracing::warn!("[events] enabled = false: security events are not stored");
+        return Ok((Arc::new(Discard), Box::new(|| {})));
+    };
+    let database = settings.database.display().to_string();
+    let sinks: Vec<String> = settings.sinks.iter().map(|s| s.name.clone()).collect();
+    let pipeline = Pipeline::start(settings).context("starting the event pipeline")?;
+    tracing::info!(%database, sinks = %sinks.join(", "), "events stored in {database}");
+    let emit: Arc<dyn Emit> = Arc::new(pipeline.emitter());
+    Ok((
+        emit,
+        Box::new(move || pipeline.shutdown(Duration::from_secs(2))),
+    ))
 }
 
 /// `palisade config check|print`

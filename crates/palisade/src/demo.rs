@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use crate::Failure;
 use crate::cli::DemoArgs;
-use crate::commands::load_config;
-use crate::config::Overrides;
+use crate::commands::{load_config, start_events};
+use crate::config::{FileConfig, Overrides};
 
 const DEMO_EMAIL: &str = "demo@example.com";
 const DEMO_PASSWORD: &str = "correct horse battery staple";
@@ -28,7 +28,7 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
     let listen = args.listen.unwrap_or_else(|| prefer("127.0.0.1:8080"));
     let admin = args.admin.unwrap_or_else(|| prefer("127.0.0.1:9181"));
 
-    let rt = loaded.runtime(&Overrides {
+    let mut rt = loaded.runtime(&Overrides {
         listen: Some(listen),
         upstream: Some(format!("http://{app_addr}")),
         admin: Some(admin),
@@ -41,9 +41,22 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
 
     let listen = rt.guard.listen;
     let admin = rt.guard.admin;
-    let server = GuardServer::build(rt.guard, rt.admin_token).context("starting the guard")?;
-    print_banner(app_addr, listen, admin);
-    server.run()
+    // The demo keeps its events apart from a real deployment's unless its config says where.
+    let database = if loaded.config.events.database == FileConfig::default().events.database {
+        let dir = std::env::temp_dir().join(format!("palisade-demo-{}", std::process::id()));
+        dir.join("events.db")
+    } else {
+        loaded.config.events.database.clone()
+    };
+    if let Some(events) = &mut rt.events {
+        events.spool_dir = palisade_events::settings::spool_dir_for(&database);
+        events.database = database.clone();
+    }
+    let (emit, on_exit) = start_events(rt.events)?;
+    let server =
+        GuardServer::build(rt.guard, rt.admin_token, emit).context("starting the guard")?;
+    print_banner(app_addr, listen, admin, &database);
+    server.run_then(on_exit)
 }
 
 /// The preferred address when free, else a free port on loopback.
@@ -56,7 +69,12 @@ fn prefer(addr: &str) -> SocketAddr {
     }
 }
 
-fn print_banner(app: SocketAddr, guard: SocketAddr, admin: Option<SocketAddr>) {
+fn print_banner(
+    app: SocketAddr,
+    guard: SocketAddr,
+    admin: Option<SocketAddr>,
+    database: &std::path::Path,
+) {
     println!("palisade demo\n");
     println!("  the app, unprotected:     http://{app}/");
     println!("  the app behind palisade:  http://{guard}/");
@@ -77,6 +95,10 @@ fn print_banner(app: SocketAddr, guard: SocketAddr, admin: Option<SocketAddr>) {
     if let Some(admin) = admin {
         println!("  curl -s http://{admin}/metrics | grep palisade_requests_total");
     }
+    println!(
+        "  palisade events --database {}   # the security events stored so far",
+        database.display()
+    );
     println!("\nCtrl-C stops (in-flight requests are drained first).");
 }
 

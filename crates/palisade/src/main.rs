@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod events;
 
 use cli::{Cli, Command};
 
@@ -40,6 +41,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Config(cmd) => commands::config(cmd),
         Command::Headers(args) => commands::headers(args),
+        Command::Events(args) => events::run(args),
+        Command::Alerts(cmd) => events::alerts(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -165,7 +165,9 @@ fn help_lists_exactly_the_working_subcommands() {
         .collect();
     assert_eq!(
         commands,
-        ["guard", "demo", "config", "headers", "help"],
+        [
+            "guard", "demo", "config", "headers", "events", "alerts", "help"
+        ],
         "{}",
         run.stdout
     );

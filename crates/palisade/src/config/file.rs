@@ -19,6 +19,14 @@ pub struct FileConfig {
     pub admin: AdminFile,
     /// Security response headers (Helmet's options).
     pub headers: HeadersConfig,
+    /// The event store.
+    pub events: super::events::EventsFile,
+    /// Where events and alerts are shipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sinks: Vec<super::events::SinkFile>,
+    /// When to notify whom.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<super::events::AlertFile>,
 }
 
 /// `[guard]`
@@ -157,7 +165,7 @@ fn exact_size<S: serde::Serializer>(size: &ByteSize, s: S) -> Result<S::Ok, S::E
 }
 
 /// Durations as humantime strings ("10s", "1m 30s"), serialised the same way.
-mod humantime_serde {
+pub(crate) mod humantime_serde {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};

@@ -58,14 +58,14 @@ fn toml_error(text: &str, name: &str, e: &toml::de::Error, path: Option<String>)
     }
 }
 
-struct Unknown {
-    what: &'static str,
-    name: String,
-    expected: Vec<String>,
+pub(crate) struct Unknown {
+    pub what: &'static str,
+    pub name: String,
+    pub expected: Vec<String>,
 }
 
 /// Picks apart serde's "unknown field `x`, expected one of `a`, `b`" (and its variant twin).
-fn parse_unknown(message: &str) -> Option<Unknown> {
+pub(crate) fn parse_unknown(message: &str) -> Option<Unknown> {
     let (what, rest) = if let Some(r) = message.strip_prefix("unknown field `") {
         ("key", r)
     } else if let Some(r) = message.strip_prefix("unknown variant `") {

@@ -6,6 +6,7 @@
 //! protection silently left off. docs/config.md documents each key.
 
 mod error;
+pub mod events;
 mod file;
 mod load;
 mod runtime;

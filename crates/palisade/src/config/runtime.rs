@@ -28,6 +28,8 @@ pub struct Runtime {
     pub guard: GuardSettings,
     /// The admin token, if configured.
     pub admin_token: Option<String>,
+    /// The event pipeline's settings; `None` when `[events] enabled = false`.
+    pub events: Option<palisade_events::EventsSettings>,
 }
 
 /// Where the config came from, so later errors can point into it.
@@ -188,7 +190,9 @@ impl Runtime {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
+        let events = super::events::settings(cfg, src)?;
         Ok(Runtime {
+            events,
             guard: GuardSettings {
                 listen,
                 upstream,
