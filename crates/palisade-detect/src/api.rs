@@ -174,15 +174,37 @@ pub struct ConfigError {
 }
 
 /// The compiled engine: build once, share across threads (`Send + Sync`).
+///
+/// # Example
+///
+/// ```
+/// use palisade_detect::{DetectConfig, Engine, Family, Request};
+///
+/// let engine = Engine::new(DetectConfig::default()).unwrap();
+/// let headers: &[(&str, &[u8])] = &[("Host", b"shop.example"), ("User-Agent", b"Mozilla/5.0")];
+/// let req = Request { method: "GET", target: "/items?id=1%20UNION%20SELECT%20password%20FROM%20users", headers, body: b"" };
+/// let verdict = engine.inspect(&req);
+/// assert!(verdict.over_threshold);
+/// assert!(verdict.findings.iter().any(|f| f.rule == "sqli-union-select" && f.family == Family::Sqli));
+/// ```
 #[derive(Debug)]
 pub struct Engine {
     config: DetectConfig,
+    compiled: crate::inspect::Compiled,
 }
 
 impl Engine {
-    /// Compiles the rules for `config`.
+    /// Validates `config` and compiles the rules it enables (regex sets, automata, the
+    /// sensitive-path list). Errors name the offending field.
     pub fn new(config: DetectConfig) -> Result<Self, ConfigError> {
-        Ok(Self { config })
+        let exclusions = crate::config::validate(&config)?;
+        let compiled = crate::inspect::Compiled {
+            families: crate::families::Families::new(config.paranoia),
+            sensitive: crate::families::sensitive::Sensitive::new(&config.sensitive_paths),
+            scanner: crate::families::scanner::Scanner::new(),
+            exclusions,
+        };
+        Ok(Self { config, compiled })
     }
 
     /// The configuration the engine was built with.
@@ -191,7 +213,7 @@ impl Engine {
     }
 
     /// Inspects one request.
-    pub fn inspect(&self, _request: &Request<'_>) -> Verdict {
-        Verdict::default()
+    pub fn inspect(&self, request: &Request<'_>) -> Verdict {
+        crate::inspect::run(&self.config, &self.compiled, request)
     }
 }

@@ -15,6 +15,7 @@
 
 mod admin;
 mod conn;
+pub mod detect;
 mod error;
 pub mod error_page;
 pub mod forwarded;
@@ -23,6 +24,7 @@ pub mod proxy;
 mod server;
 pub mod settings;
 
+pub use detect::{DetectMode, DetectSettings};
 pub use error::GuardError;
 pub use forwarded::TrustedProxies;
 pub use server::{GuardServer, OnExit};

@@ -45,6 +45,9 @@ pub struct GuardMetrics {
     body_too_large: Counter,
     chunk_peak: Gauge,
     chunk_peak_value: AtomicU64,
+    inspected: Counter,
+    flagged: Counter,
+    blocked: Counter,
 }
 
 impl GuardMetrics {
@@ -67,6 +70,9 @@ impl GuardMetrics {
             open_connections: metrics::gauge!("palisade_open_connections"),
             inflight: metrics::gauge!("palisade_inflight_requests"),
             inflight_value: AtomicI64::new(0),
+            inspected: metrics::counter!("palisade_detect_inspected_total"),
+            flagged: metrics::counter!("palisade_detect_over_threshold_total"),
+            blocked: metrics::counter!("palisade_detect_blocked_total"),
             header_timeouts: metrics::counter!("palisade_client_header_timeouts_total"),
             body_too_large: metrics::counter!("palisade_request_body_too_large_total"),
             chunk_peak: metrics::gauge!("palisade_body_buffer_peak_bytes"),
@@ -149,6 +155,22 @@ impl GuardMetrics {
 
     pub(crate) fn header_timeout(&self) {
         self.header_timeouts.increment(1);
+    }
+
+    /// One request inspected; per-rule finding counts.
+    pub(crate) fn findings(&self, verdict: &palisade_detect::Verdict) {
+        self.inspected.increment(1);
+        if verdict.over_threshold {
+            self.flagged.increment(1);
+        }
+        for f in &verdict.findings {
+            metrics::counter!("palisade_detect_findings_total", "rule" => f.rule).increment(1);
+        }
+    }
+
+    /// One request refused by detection.
+    pub(crate) fn blocked(&self) {
+        self.blocked.increment(1);
     }
 
     pub(crate) fn body_too_large(&self) {

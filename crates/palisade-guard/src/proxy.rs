@@ -5,6 +5,7 @@
 //! Later phases (black book, rate limit, detection, login monitoring) slot in
 //! between the request id and the upstream.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -14,12 +15,14 @@ use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HOST};
 use http::{HeaderName, HeaderValue};
 use palisade_core::{Category, Emit, Event, RequestId, Severity};
+use palisade_detect::Verdict;
 use palisade_headers::{CspNonce, Policy, UpstreamPolicy, helmet_case};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
 use pingora::proxy::FailToProxy;
 use pingora::{Error, ErrorSource, ErrorType, Result};
 
+use crate::detect::{self, DetectMode, DetectSettings, Inspection};
 use crate::error_page;
 use crate::forwarded::{Forwarded, TrustedProxies};
 use crate::metrics::{GuardMetrics, InFlight};
@@ -29,6 +32,10 @@ use crate::settings::{GuardSettings, Timeouts, Upstream};
 pub const REQUEST_ID: &str = "x-request-id";
 /// The request header that hands the app its CSP nonce when `nonce = true`.
 pub const CSP_NONCE: &str = "x-csp-nonce";
+
+/// Largest declared body read before contacting the upstream: pingora's retry buffer, which
+/// replays it, holds 64 KiB.
+const PREFETCH_MAX: usize = 64 * 1024;
 
 /// Forwarding headers passed upstream only when a trusted proxy sent them.
 ///
@@ -64,6 +71,7 @@ pub struct Guard {
     headers: Arc<Policy>,
     metrics: Arc<GuardMetrics>,
     events: Arc<dyn Emit>,
+    detect: Option<DetectSettings>,
     /// Last known state of the upstream: events go out on changes, not per failed request.
     upstream_up: AtomicBool,
 }
@@ -79,6 +87,9 @@ pub struct RequestCtx {
     body_bytes: u64,
     upstream_sent: Option<Instant>,
     in_flight: Option<InFlight>,
+    inspection: Inspection,
+    /// The body was read before connecting upstream (for inspection); its `Expect` is answered.
+    body_prefetched: bool,
 }
 
 impl Guard {
@@ -98,6 +109,7 @@ impl Guard {
             headers: settings.headers.clone(),
             metrics,
             events,
+            detect: settings.detect.clone(),
             upstream_up: AtomicBool::new(true),
         }
     }
@@ -115,6 +127,149 @@ impl Guard {
             .unwrap_or_else(|_| HeaderValue::from_static("invalid"));
         ctx.request_id_value = Some(value.clone());
         value
+    }
+
+    /// Detection on the request head. A request without a body, or with a small declared one
+    /// (read here, before the upstream is contacted, and replayed to it by pingora's retry
+    /// buffer), is decided now; a larger or chunked body is held back chunk by chunk in
+    /// `request_body_filter` up to the inspection window. Returns `Ok(true)` when answered.
+    async fn detect_head(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        detect: &DetectSettings,
+        declared: Option<u64>,
+    ) -> Result<bool> {
+        let client = ctx
+            .forwarded
+            .as_ref()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |f| f.client_ip);
+        if detect.allowed(client) {
+            return Ok(false);
+        }
+        let req = session.req_header();
+        let chunked = req
+            .headers
+            .get(http::header::TRANSFER_ENCODING)
+            .is_some_and(|v| !v.as_bytes().is_empty());
+        let has_body = chunked || declared.is_some_and(|n| n > 0);
+        if !has_body {
+            ctx.inspection = Inspection::Done;
+            let verdict = detect::inspect(&detect.engine, req, &[]);
+            return self.refuse_if(session, ctx, detect, verdict).await;
+        }
+        let window = detect.body_window().min(PREFETCH_MAX);
+        if !chunked && declared.is_some_and(|n| n as usize <= window) {
+            if session
+                .req_header()
+                .headers
+                .get(http::header::EXPECT)
+                .is_some()
+            {
+                session.as_mut().write_continue_response().await?;
+            }
+            session.as_mut().enable_retry_buffering();
+            let mut body = bytes::BytesMut::new();
+            while let Some(chunk) = session.as_mut().read_request_body().await? {
+                body.extend_from_slice(&chunk);
+                if body.len() > window {
+                    break;
+                }
+            }
+            ctx.body_prefetched = true;
+            ctx.inspection = Inspection::Done;
+            let verdict = detect::inspect(&detect.engine, session.req_header(), &body);
+            return self.refuse_if(session, ctx, detect, verdict).await;
+        }
+        ctx.inspection = Inspection::Holding(bytes::BytesMut::new());
+        Ok(false)
+    }
+
+    /// [`act`](Self::act), answering 403 now when it says to refuse.
+    async fn refuse_if(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        detect: &DetectSettings,
+        verdict: Verdict,
+    ) -> Result<bool> {
+        if self.act(session, ctx, detect, verdict).await? {
+            self.send_page(session, ctx, 403).await;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Holds body chunks back until the inspection window is full or the body ends, then
+    /// decides: the held bytes go upstream in one piece, or the request is refused with 403.
+    async fn detect_body(
+        &self,
+        session: &mut Session,
+        body: &mut Option<Bytes>,
+        end_of_stream: bool,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        let Some(detect) = &self.detect else {
+            return Ok(());
+        };
+        let Inspection::Holding(held) = &mut ctx.inspection else {
+            return Ok(());
+        };
+        if let Some(chunk) = body.take() {
+            held.extend_from_slice(&chunk);
+        }
+        let window = detect.body_window();
+        if held.len() < window && !end_of_stream {
+            // An empty chunk tells pingora to send nothing yet.
+            *body = Some(Bytes::new());
+            return Ok(());
+        }
+        let held = std::mem::take(held).freeze();
+        ctx.inspection = Inspection::Done;
+        let verdict = detect::inspect(
+            &detect.engine,
+            session.req_header(),
+            &held[..held.len().min(window)],
+        );
+        if self.act(session, ctx, detect, verdict).await? {
+            // The page is sent by `fail_to_proxy`; the upstream request is abandoned.
+            return Error::e_explain(ErrorType::HTTPStatus(403), "blocked by detection");
+        }
+        *body = Some(held);
+        Ok(())
+    }
+
+    /// Records a verdict over the threshold; returns whether to refuse the request (block mode).
+    async fn act(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        detect: &DetectSettings,
+        verdict: Verdict,
+    ) -> Result<bool> {
+        self.metrics.findings(&verdict);
+        if !verdict.over_threshold {
+            return Ok(false);
+        }
+        let blocked = detect.mode == DetectMode::Block;
+        let req = session.req_header();
+        let mut event = detect::event(&verdict, blocked).with_request(
+            self.request_id(ctx).as_str().to_owned(),
+            req.method.as_str(),
+            host_of(req),
+            String::from_utf8_lossy(req.raw_path()).into_owned(),
+        );
+        if let Some(f) = &ctx.forwarded {
+            event = event.with_source_ip(f.client_ip);
+        }
+        if !blocked {
+            self.events.emit(event);
+            return Ok(false);
+        }
+        self.metrics.blocked();
+        // Stored before the 403 leaves: whatever the client saw was recorded.
+        self.events.emit_durable(event).await;
+        Ok(true)
     }
 
     /// Records the upstream going down or coming back, once per change.
@@ -319,6 +474,9 @@ impl ProxyHttp for Guard {
             self.send_page(session, ctx, 413).await;
             return Ok(true);
         }
+        if let Some(detect) = &self.detect {
+            return self.detect_head(session, ctx, detect, declared).await;
+        }
         Ok(false)
     }
 
@@ -345,6 +503,10 @@ impl ProxyHttp for Guard {
         upstream_request: &mut RequestHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
+        if ctx.body_prefetched {
+            // The client already got its `100 Continue` from the guard, which read the body.
+            upstream_request.remove_header("expect");
+        }
         let trusted = ctx.forwarded.as_ref().is_some_and(|f| f.peer_trusted);
         if let Some(f) = &ctx.forwarded {
             upstream_request.insert_header("x-forwarded-for", f.x_forwarded_for.as_str())?;
@@ -402,7 +564,7 @@ impl ProxyHttp for Guard {
         &self,
         session: &mut Session,
         body: &mut Option<Bytes>,
-        _end_of_stream: bool,
+        end_of_stream: bool,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         if let Some(chunk) = body {
@@ -419,6 +581,9 @@ impl ProxyHttp for Guard {
                     format!("request body over {} bytes", self.max_body),
                 );
             }
+        }
+        if matches!(ctx.inspection, Inspection::Holding(_)) && !session.was_upgraded() {
+            self.detect_body(session, body, end_of_stream, ctx).await?;
         }
         Ok(())
     }

@@ -33,6 +33,8 @@ pub struct GuardSettings {
     pub headers: Arc<Policy>,
     /// Worker threads for the proxy.
     pub threads: usize,
+    /// Attack detection; `None` when off.
+    pub detect: Option<crate::detect::DetectSettings>,
 }
 
 /// Deadlines, each one a defence against a different way of tying the guard up.

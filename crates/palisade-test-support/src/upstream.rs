@@ -1,12 +1,15 @@
 //! An upstream app that shows what the guard sent it and can misbehave on request.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, Request};
 use axum::http::HeaderMap;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
@@ -17,6 +20,7 @@ pub struct TestUpstream {
     /// Where it listens.
     pub addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    requests: Arc<AtomicU64>,
 }
 
 impl Drop for TestUpstream {
@@ -40,6 +44,8 @@ impl TestUpstream {
         let addr = listener.local_addr().expect("upstream addr");
         listener.set_nonblocking(true).expect("nonblocking");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let requests = Arc::new(AtomicU64::new(0));
+        let counter = requests.clone();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -48,7 +54,14 @@ impl TestUpstream {
                 .expect("test upstream runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let app = app().into_make_service_with_connect_info::<SocketAddr>();
+                let app = app()
+                    .layer(axum::middleware::from_fn(
+                        move |req: Request, next: Next| {
+                            counter.fetch_add(1, Ordering::SeqCst);
+                            next.run(req)
+                        },
+                    ))
+                    .into_make_service_with_connect_info::<SocketAddr>();
                 let _ = axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;
@@ -61,7 +74,13 @@ impl TestUpstream {
         TestUpstream {
             addr,
             stop: Some(stop),
+            requests,
         }
+    }
+
+    /// Requests the app has received so far (to prove a blocked one never reached it).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
     }
 
     /// `http://127.0.0.1:PORT`
@@ -83,6 +102,11 @@ fn app() -> Router {
 }
 
 async fn echo(req: Request) -> Json<serde_json::Value> {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
+    let req = Request::from_parts(parts, ());
     let headers: serde_json::Map<String, serde_json::Value> = req
         .headers()
         .keys()
@@ -103,6 +127,8 @@ async fn echo(req: Request) -> Json<serde_json::Value> {
         "method": req.method().as_str(),
         "uri": req.uri().to_string(),
         "headers": headers,
+        "body": String::from_utf8_lossy(&body),
+        "body_len": body.len(),
     }))
 }
 

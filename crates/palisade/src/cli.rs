@@ -28,11 +28,56 @@ pub enum Command {
     Config(ConfigCommand),
     /// Print the response headers the current policy adds and removes.
     Headers(HeadersArgs),
+    /// Inspect a request (raw HTTP, a URL or a payload) and print what detection finds.
+    Detect(DetectArgs),
     /// Query the security events the guard stored (`tail` follows, `stats` counts).
     Events(EventsArgs),
     /// Alert channels: send a test message through a sink.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+}
+
+/// Where a `--payload` is placed in the request it is tested in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PayloadPlace {
+    /// A query parameter `q`.
+    Query,
+    /// A form field `q` (application/x-www-form-urlencoded body).
+    Form,
+    /// A JSON body `{"q": PAYLOAD}`.
+    Json,
+    /// A cookie `q`.
+    Cookie,
+    /// The User-Agent header.
+    Header,
+    /// The URL path.
+    Path,
+}
+
+/// `palisade detect`
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// A file holding a raw HTTP request (`-` or nothing: standard input).
+    #[arg(value_name = "FILE", conflicts_with_all = ["url", "payload"])]
+    pub file: Option<PathBuf>,
+    /// Inspect a GET of this URL or path (e.g. "/search?q=1' or '1'='1").
+    #[arg(long, value_name = "URL", conflicts_with = "payload")]
+    pub url: Option<String>,
+    /// Inspect this value, placed as `--in` says.
+    #[arg(long, value_name = "TEXT")]
+    pub payload: Option<String>,
+    /// Where `--payload` goes.
+    #[arg(long = "in", value_enum, default_value_t = PayloadPlace::Query)]
+    pub place: PayloadPlace,
+    /// Config file whose `[detect]` to apply [default: ./palisade.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override the paranoia level (1-4).
+    #[arg(long, value_name = "LEVEL")]
+    pub paranoia: Option<u8>,
+    /// The verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where the event store is.

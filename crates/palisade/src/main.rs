@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod detect;
 mod events;
 
 use cli::{Cli, Command};
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Config(cmd) => commands::config(cmd),
         Command::Headers(args) => commands::headers(args),
+        Command::Detect(args) => detect::run(args),
         Command::Events(args) => events::run(args),
         Command::Alerts(cmd) => events::alerts(cmd),
     };

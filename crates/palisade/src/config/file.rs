@@ -19,6 +19,8 @@ pub struct FileConfig {
     pub admin: AdminFile,
     /// Security response headers (Helmet's options).
     pub headers: HeadersConfig,
+    /// Attack detection.
+    pub detect: super::detect::DetectFile,
     /// The event store.
     pub events: super::events::EventsFile,
     /// Where events and alerts are shipped.

@@ -5,6 +5,7 @@
 //! denies unknown keys, so a misspelt security setting is an error rather than a
 //! protection silently left off. docs/config.md documents each key.
 
+pub mod detect;
 mod error;
 pub mod events;
 mod file;

@@ -191,6 +191,7 @@ impl Runtime {
             n => n,
         };
         let events = super::events::settings(cfg, src)?;
+        let detect = super::detect::settings(&cfg.detect, src)?;
         Ok(Runtime {
             events,
             guard: GuardSettings {
@@ -206,6 +207,7 @@ impl Runtime {
                 admin: admin_enabled.then_some(admin_listen),
                 headers: Arc::new(headers),
                 threads,
+                detect,
             },
             admin_token,
         })

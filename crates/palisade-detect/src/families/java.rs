@@ -1,0 +1,68 @@
+//! Java deserialisation: serialized-object magic in base64 (`rO0AB`) or hex (`aced0005`), and
+//! the class names gadget chains and expression injections use.
+
+use super::pattern::{Gate, Pattern, Patterns};
+use super::{Hits, View};
+use crate::rules::RuleInfo;
+use crate::{Family::JavaDeser as J, Severity::*};
+
+const SERIALIZED: RuleInfo = RuleInfo::new(
+    "java-serialized-object",
+    J,
+    1,
+    Critical,
+    "Java serialization magic rO0AB / aced0005",
+);
+const GADGET_CLASS: RuleInfo = RuleInfo::new(
+    "java-gadget-class",
+    J,
+    1,
+    Critical,
+    "java.lang.Runtime, ProcessBuilder, gadget-chain classes",
+);
+
+pub(crate) const RULES: &[RuleInfo] = &[SERIALIZED, GADGET_CLASS];
+
+/// Case matters for base64: matched on the decoded form.
+const DECODED: &[Pattern] = &[Pattern {
+    rule: &SERIALIZED,
+    regex: r"(?:^|[^A-Za-z0-9+/])rO0AB|(?i:\baced0005)|H4sIAAAAAAAA[A-Za-z0-9+/]{0,8}?(?:AKt|ArO)",
+    gate: Gate::Anywhere,
+}];
+
+const FOLDED: &[Pattern] = &[Pattern {
+    rule: &GADGET_CLASS,
+    regex: r"\bjava\.lang\.(?:runtime|processbuilder|reflect\.|classloader)|\bgetruntime\s*\(\s*\)\s*\.\s*exec\b|\bysoserial\b|\borg\.apache\.commons\.collections\d?\.functors\b|\bcom\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\b|\bcom\.sun\.rowset\.jdbcrowsetimpl\b|\bjavax\.management\.badattributevalueexpexception\b|\borg\.codehaus\.groovy\.runtime\b|\bjava\.rmi\.server\.|\bsun\.rmi\.|\borg\.springframework\.beans\.factory\.config\b|\bjavax\.naming\.initialcontext\b|\bjavax\.script\.scriptenginemanager\b|@type\x22?\s*:\s*\x22(?:com\.sun|org\.apache|java\.|javax\.|com\.mchange)|\bt\s*\(\s*java\.lang\.",
+    gate: Gate::Anywhere,
+}];
+
+/// The compiled Java deserialisation family.
+#[derive(Debug)]
+pub(crate) struct Java {
+    decoded: Patterns,
+    folded: Patterns,
+}
+
+impl Java {
+    pub(crate) fn new(paranoia: u8) -> Self {
+        Self {
+            decoded: Patterns::new(DECODED, paranoia),
+            folded: Patterns::new(FOLDED, paranoia),
+        }
+    }
+
+    pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
+        let mut work = 0;
+        let d = v.folded.as_bytes();
+        if memchr::memmem::find(d, b"ro0ab").is_some()
+            || memchr::memmem::find(d, b"aced0005").is_some()
+            || memchr::memmem::find(d, b"h4siaaaaaaaa").is_some()
+        {
+            work += self.decoded.check(v.decoded, hits);
+        }
+        if v.keyword(super::prefilter::JAVA) {
+            work += self.folded.check(v.folded, hits);
+        }
+        work
+    }
+}

@@ -1,0 +1,217 @@
+//! Scanner and attack-tool fingerprints: User-Agents, headers the tools add, and the
+//! out-of-band interaction hosts they plant in payloads. Generic HTTP clients are not
+//! scanners; at paranoia 3 they are a notice.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+use super::Hits;
+use crate::rules::RuleInfo;
+use crate::{Family::Scanner as S, Severity::*};
+
+const USER_AGENT: RuleInfo = RuleInfo::new(
+    "scanner-user-agent",
+    S,
+    1,
+    Critical,
+    "User-Agent of a known attack tool",
+);
+const HEADER: RuleInfo = RuleInfo::new(
+    "scanner-header",
+    S,
+    1,
+    Critical,
+    "a header only scanners send",
+);
+const OAST_HOST: RuleInfo = RuleInfo::new(
+    "scanner-oast-host",
+    S,
+    1,
+    Critical,
+    "an out-of-band interaction host (collaborator, interactsh)",
+);
+const GENERIC_CLIENT: RuleInfo = RuleInfo::new(
+    "scanner-generic-client",
+    S,
+    3,
+    Notice,
+    "curl, python-requests, Go-http-client and kin",
+);
+
+pub(crate) const RULES: &[RuleInfo] = &[USER_AGENT, HEADER, OAST_HOST, GENERIC_CLIENT];
+
+const TOOLS: &[&str] = &[
+    "sqlmap",
+    "nikto",
+    "nmap scripting engine",
+    "nmap nse",
+    "masscan",
+    "zgrab",
+    "nuclei",
+    "wpscan",
+    "dirbuster",
+    "gobuster",
+    "fuzz faster u fool",
+    "ffuf",
+    "acunetix",
+    "netsparker",
+    "invicti",
+    "w3af",
+    "havij",
+    "openvas",
+    "feroxbuster",
+    "jaeles",
+    "whatweb",
+    "arachni",
+    "skipfish",
+    "commix",
+    "xsstrike",
+    "owasp zap",
+    "zaproxy",
+    "wfuzz",
+    "dirsearch",
+    "morfeus",
+    "zmeu",
+    "fimap",
+    "sqlninja",
+    "pangolin",
+    "bsqlbf",
+    "webinspect",
+    "appscan",
+    "nessus",
+    "paros",
+    "grabber",
+    "brutus",
+    "hydra",
+    "medusa",
+    "webshag",
+    "vega/",
+    "burp",
+    "crimescanner",
+    "nmap",
+    "dotdotpwn",
+    "joomscan",
+    "droopescan",
+    "cmsmap",
+    "wapiti",
+    "uniscan",
+    "golismero",
+    "masscan-ng",
+    "httpx - open-source",
+    "interactsh",
+    "tsunami",
+    "xray/",
+    "afrog",
+    "katana",
+    "hakrawler",
+    "gau/",
+];
+
+const HEADERS: &[&str] = &[
+    "acunetix-product",
+    "acunetix-scanning-agreement",
+    "acunetix-user-agreement",
+    "x-wipp",
+    "x-scan-memo",
+    "x-request-memo",
+    "x-requestmanager-memo",
+    "x-scanner",
+    "bugbounty",
+    "x-bug-bounty",
+];
+
+const OAST: &[&str] = &[
+    "burpcollaborator.net",
+    "oastify.com",
+    "interact.sh",
+    "interactsh.com",
+    "oast.pro",
+    "oast.fun",
+    "oast.me",
+    "oast.site",
+    "oast.online",
+    "oast.live",
+    "dnslog.cn",
+    "ceye.io",
+    "canarytokens.com",
+    "requestbin.net",
+    "dnslog.link",
+    "bxss.me",
+    "xss.ht",
+    "burpcollab",
+    "pingb.in",
+];
+
+const GENERIC: &[&str] = &[
+    "curl/",
+    "wget/",
+    "python-requests",
+    "python-urllib",
+    "python-httpx",
+    "aiohttp",
+    "go-http-client",
+    "libwww-perl",
+    "java/",
+    "okhttp",
+    "apache-httpclient",
+    "node-fetch",
+    "axios/",
+    "httpie",
+    "powershell",
+];
+
+/// The compiled scanner matchers.
+#[derive(Debug)]
+pub(crate) struct Scanner {
+    tools: AhoCorasick,
+    oast: AhoCorasick,
+    generic: AhoCorasick,
+}
+
+fn build(words: &[&str]) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(words)
+        .expect("scanner automaton builds")
+}
+
+impl Scanner {
+    pub(crate) fn new() -> Self {
+        Self {
+            tools: build(TOOLS),
+            oast: build(OAST),
+            generic: build(GENERIC),
+        }
+    }
+
+    /// Checks a User-Agent value.
+    pub(crate) fn user_agent(&self, ua: &str, hits: &mut Hits) -> u64 {
+        if let Some(m) = self.tools.find(ua) {
+            // Word-ish boundary: `burp` must not match inside another word.
+            let before = ua[..m.start()].chars().next_back();
+            if before.is_none_or(|c| !c.is_ascii_alphanumeric()) {
+                hits.add(&USER_AGENT, ua, m.range());
+            }
+        }
+        if let Some(m) = self.generic.find(ua) {
+            hits.add(&GENERIC_CLIENT, ua, m.range());
+        }
+        ua.len() as u64
+    }
+
+    /// Checks a header name.
+    pub(crate) fn header_name(&self, name: &str, hits: &mut Hits) {
+        if HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+            hits.add(&HEADER, name, 0..name.len());
+        }
+    }
+
+    /// Checks any value for interaction hosts.
+    pub(crate) fn oast(&self, folded: &str, hits: &mut Hits) -> u64 {
+        if let Some(m) = self.oast.find(folded) {
+            hits.add(&OAST_HOST, folded, m.range());
+        }
+        folded.len() as u64
+    }
+}

@@ -1,0 +1,170 @@
+//! SQL injection: a lexer and fingerprints ([`fingerprint`]) plus heuristics for the
+//! constructs injections need ([`heuristics`]).
+
+mod fingerprint;
+mod heuristics;
+mod lexer;
+
+use super::pattern::Patterns;
+use super::{Hits, View};
+use crate::rules::RuleInfo;
+
+pub(crate) use rules::RULES;
+
+/// The rules of this family.
+pub(crate) mod rules {
+    use crate::rules::RuleInfo;
+    use crate::{Family::Sqli, Severity::*};
+
+    pub(crate) const FINGERPRINT: RuleInfo = RuleInfo::new(
+        "sqli-fingerprint",
+        Sqli,
+        1,
+        Critical,
+        "SQL token fingerprint of a breakout",
+    );
+    pub(crate) const FINGERPRINT_WEAK: RuleInfo = RuleInfo::new(
+        "sqli-fingerprint-weak",
+        Sqli,
+        2,
+        Warning,
+        "looser SQL token fingerprint",
+    );
+    pub(crate) const UNION_SELECT: RuleInfo =
+        RuleInfo::new("sqli-union-select", Sqli, 1, Critical, "UNION [ALL] SELECT");
+    pub(crate) const TAUTOLOGY: RuleInfo = RuleInfo::new(
+        "sqli-tautology",
+        Sqli,
+        1,
+        Critical,
+        "OR/AND with a constant comparison",
+    );
+    pub(crate) const STACKED_QUERY: RuleInfo = RuleInfo::new(
+        "sqli-stacked-query",
+        Sqli,
+        1,
+        Critical,
+        "a second statement after `;`",
+    );
+    pub(crate) const TIME_BASED: RuleInfo = RuleInfo::new(
+        "sqli-time-based",
+        Sqli,
+        1,
+        Critical,
+        "SLEEP, BENCHMARK, pg_sleep, WAITFOR DELAY",
+    );
+    pub(crate) const COMMENT_TRUNCATION: RuleInfo = RuleInfo::new(
+        "sqli-comment-truncation",
+        Sqli,
+        1,
+        Critical,
+        "quote then comment at the end",
+    );
+    pub(crate) const SYSTEM_TABLE: RuleInfo = RuleInfo::new(
+        "sqli-system-table",
+        Sqli,
+        1,
+        Critical,
+        "information_schema and system catalogs",
+    );
+    pub(crate) const ERROR_BASED: RuleInfo = RuleInfo::new(
+        "sqli-error-based",
+        Sqli,
+        1,
+        Critical,
+        "extractvalue, updatexml and kin",
+    );
+    pub(crate) const MSSQL_PROCEDURE: RuleInfo = RuleInfo::new(
+        "sqli-mssql-procedure",
+        Sqli,
+        1,
+        Critical,
+        "xp_cmdshell and dangerous procedures",
+    );
+    pub(crate) const FILE_ACCESS: RuleInfo = RuleInfo::new(
+        "sqli-file-access",
+        Sqli,
+        1,
+        Critical,
+        "LOAD_FILE, INTO OUTFILE, COPY … PROGRAM",
+    );
+    pub(crate) const PROBE_FUNCTION: RuleInfo = RuleInfo::new(
+        "sqli-probe-function",
+        Sqli,
+        2,
+        Error,
+        "string/metadata function after a breakout",
+    );
+
+    pub(crate) const RULES: &[RuleInfo] = &[
+        FINGERPRINT,
+        FINGERPRINT_WEAK,
+        UNION_SELECT,
+        TAUTOLOGY,
+        STACKED_QUERY,
+        TIME_BASED,
+        COMMENT_TRUNCATION,
+        SYSTEM_TABLE,
+        ERROR_BASED,
+        MSSQL_PROCEDURE,
+        FILE_ACCESS,
+        PROBE_FUNCTION,
+    ];
+}
+
+/// Characters without which no fingerprint shape can match.
+const TRIGGERS: &[u8] = b"'\"();=<>#*/-@|&!^~+%`";
+
+/// The compiled SQL injection family.
+#[derive(Debug)]
+pub(crate) struct Sqli {
+    shapes: fingerprint::Shapes,
+    patterns: Patterns,
+    paranoia: u8,
+}
+
+impl Sqli {
+    pub(crate) fn new(paranoia: u8) -> Self {
+        Self {
+            shapes: fingerprint::Shapes::new(),
+            patterns: Patterns::new(heuristics::PATTERNS, paranoia),
+            paranoia,
+        }
+    }
+
+    pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
+        let keywords = memchr::memmem::find(v.folded.as_bytes(), b"union").is_some()
+            || memchr::memmem::find(v.folded.as_bytes(), b"select").is_some();
+        if !keywords && !v.has(TRIGGERS) {
+            return 0;
+        }
+        let mut work = 0;
+        // What the application sees, and the fully decoded form when it differs.
+        let weak = self.paranoia >= 2;
+        let mut texts = [Some(v.seen), None];
+        if v.decoded != v.seen {
+            texts[1] = Some(v.decoded);
+        }
+        for text in texts.into_iter().flatten() {
+            let (verdict, w) = self.shapes.check(text, weak);
+            work += w;
+            match verdict {
+                fingerprint::Verdict::Strong(fp) => add_fp(hits, &rules::FINGERPRINT, text, &fp),
+                fingerprint::Verdict::Weak(fp) => add_fp(hits, &rules::FINGERPRINT_WEAK, text, &fp),
+                fingerprint::Verdict::None => {}
+            }
+        }
+        // A value that fingerprints as an injection needs no prose gate.
+        let relaxed = hits.has(&rules::FINGERPRINT);
+        if v.keyword(super::prefilter::SQLI) {
+            work += self.patterns.check_with(v.folded, hits, relaxed);
+        }
+        work
+    }
+}
+
+/// A fingerprint hit's excerpt is the value's start (where the breakout is).
+fn add_fp(hits: &mut Hits, rule: &'static RuleInfo, text: &str, _fp: &str) {
+    let end = text.char_indices().nth(48).map_or(text.len(), |(i, _)| i);
+    hits.add(rule, text, 0..end);
+}

@@ -1,0 +1,232 @@
+//! One inspection: split the request into values, normalise each, run the families, turn hits
+//! into findings (excluded, deduplicated, scored).
+
+use std::borrow::Cow;
+
+use crate::config::CompiledExclusion;
+use crate::families::{
+    Families, Hits, Place, View, protocol, scanner::Scanner, sensitive::Sensitive,
+};
+use crate::location::LocRef;
+use crate::normalise::{Encoding, Forms, collapse_path, decode_name};
+use crate::parse::{self, BodyKind, cookie, json, multipart, query};
+use crate::{DetectConfig, Finding, Request, Verdict};
+
+/// Findings kept at most: past this the request is over any sane threshold already, and a
+/// bound keeps the verdict's size independent of the input.
+pub const MAX_FINDINGS: usize = 128;
+
+/// Everything compiled once by `Engine::new`.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub families: Families,
+    pub sensitive: Sensitive,
+    pub scanner: Scanner,
+    pub exclusions: Vec<CompiledExclusion>,
+}
+
+/// The state of one inspection.
+struct Run<'e> {
+    config: &'e DetectConfig,
+    compiled: &'e Compiled,
+    /// Exclusions whose path prefix matches this request.
+    exclusions: Vec<&'e CompiledExclusion>,
+    findings: Vec<Finding>,
+    score: u32,
+    work: u64,
+    forms: Forms,
+    hits: Hits,
+}
+
+impl Run<'_> {
+    /// Inspects one value.
+    fn value(&mut self, loc: LocRef<'_>, raw: &[u8], encoding: Encoding, place: Place) {
+        self.work += 1 + raw.len() as u64;
+        if raw.is_empty() || self.findings.len() >= MAX_FINDINGS {
+            return;
+        }
+        self.work += self.forms.build(raw, encoding);
+        let (seen, decoded, folded) = (&self.forms.seen, &self.forms.decoded, &self.forms.folded);
+        let mut view = View::new(seen, decoded, folded, place);
+        self.hits.secret = loc.is_secret();
+        self.work += self.compiled.families.check(&mut view, &mut self.hits);
+        if view.has(b".") {
+            self.work += self.compiled.scanner.oast(folded, &mut self.hits);
+        }
+        self.flush(loc);
+    }
+
+    /// Turns the pending hits into findings at `loc`.
+    fn flush(&mut self, loc: LocRef<'_>) {
+        for (rule, excerpt) in self.hits.list.drain(..) {
+            if self.findings.len() >= MAX_FINDINGS {
+                break;
+            }
+            if self.exclusions.iter().any(|e| e.drops(rule, loc)) {
+                continue;
+            }
+            if self
+                .findings
+                .iter()
+                .any(|f| f.rule == rule.id && loc.is(&f.location))
+            {
+                continue;
+            }
+            let score = rule.severity.points();
+            self.score = self.score.saturating_add(score);
+            self.findings.push(Finding {
+                rule: rule.id,
+                family: rule.family,
+                paranoia: rule.paranoia,
+                severity: rule.severity,
+                location: loc.to_location(),
+                excerpt,
+                score,
+            });
+        }
+    }
+}
+
+/// Inspects `req` with `compiled` rules.
+pub(crate) fn run(config: &DetectConfig, compiled: &Compiled, req: &Request<'_>) -> Verdict {
+    let mut run = Run {
+        config,
+        compiled,
+        exclusions: Vec::new(),
+        findings: Vec::new(),
+        score: 0,
+        work: 0,
+        forms: Forms::default(),
+        hits: Hits {
+            paranoia: config.paranoia,
+            secret: false,
+            list: Vec::new(),
+        },
+    };
+    let target = req.target.as_bytes();
+    let target = &target[..memchr::memchr(b'#', target).unwrap_or(target.len())];
+    let (path, query_string) = match memchr::memchr(b'?', target) {
+        Some(q) => (&target[..q], &target[q + 1..]),
+        None => (target, &b""[..]),
+    };
+
+    // The path: normalised once, its collapsed form is what exclusions and probes see.
+    run.work += run.forms.build(path, Encoding::Path);
+    let mut norm_path = String::new();
+    collapse_path(&run.forms.folded, &mut norm_path);
+    run.exclusions = compiled
+        .exclusions
+        .iter()
+        .filter(|e| e.applies_to_path(&norm_path))
+        .collect();
+    run.work += compiled.sensitive.check(&norm_path, &mut run.hits);
+    {
+        let forms = &run.forms;
+        let mut view = View::new(&forms.seen, &forms.decoded, &norm_path, Place::Path);
+        run.work += compiled.families.check(&mut view, &mut run.hits);
+    }
+    run.flush(LocRef::Path);
+
+    let mut name = String::new();
+    let mut scratch = Vec::new();
+    query::pairs(query_string, |n, v| {
+        decode_name(n, true, &mut scratch, &mut name);
+        run.value(LocRef::QueryName(&name), n, Encoding::Query, Place::Name);
+        run.value(LocRef::Query(&name), v, Encoding::Query, Place::Param);
+    });
+
+    headers(&mut run, req);
+    let mut hits = std::mem::take(&mut run.hits);
+    run.work += protocol::check(req, &mut hits);
+    run.hits = hits;
+    run.flush(LocRef::Request);
+
+    body(&mut run, req);
+
+    let over_threshold = run.score >= config.threshold;
+    Verdict {
+        findings: run.findings,
+        score: run.score,
+        over_threshold,
+        work: run.work,
+    }
+}
+
+/// Header names checked by default besides `extra_headers`.
+const INSPECTED: &[&str] = &["user-agent", "referer", "x-forwarded-for"];
+
+fn headers(run: &mut Run<'_>, req: &Request<'_>) {
+    let mut lower = String::new();
+    for &(name, value) in req.headers {
+        run.compiled.scanner.header_name(name, &mut run.hits);
+        lower.clear();
+        lower.push_str(name);
+        lower.make_ascii_lowercase();
+        run.flush(LocRef::Header(&lower));
+        if lower == "cookie" {
+            cookie::cookies(value, |n, v| {
+                let n = String::from_utf8_lossy(n);
+                run.value(LocRef::Cookie(&n), v, Encoding::Plain, Place::Param);
+            });
+            continue;
+        }
+        if lower == "user-agent" {
+            let ua = String::from_utf8_lossy(value);
+            run.work += run.compiled.scanner.user_agent(&ua, &mut run.hits);
+            run.flush(LocRef::Header(&lower));
+        }
+        if INSPECTED.contains(&lower.as_str()) || run.config.extra_headers.contains(&lower) {
+            run.value(
+                LocRef::Header(&lower),
+                value,
+                Encoding::Plain,
+                Place::Header,
+            );
+        }
+    }
+}
+
+fn body(run: &mut Run<'_>, req: &Request<'_>) {
+    let body = &req.body[..req.body.len().min(run.config.body_limit)];
+    if body.is_empty() {
+        return;
+    }
+    let content_type = req
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| *v);
+    let mut name = String::new();
+    let mut scratch = Vec::new();
+    match parse::body_kind(content_type, body) {
+        BodyKind::Form => query::pairs(body, |n, v| {
+            decode_name(n, true, &mut scratch, &mut name);
+            run.value(LocRef::Form(&name), n, Encoding::Query, Place::Name);
+            run.value(LocRef::Form(&name), v, Encoding::Query, Place::Param);
+        }),
+        BodyKind::Json => {
+            run.work += json::walk(body, |pointer, text| {
+                run.value(LocRef::Json(pointer), text, Encoding::Plain, Place::Param);
+            });
+        }
+        BodyKind::Multipart(boundary) => {
+            run.work += multipart::parts(body, boundary, |part| {
+                let n: Cow<'_, str> = String::from_utf8_lossy(part.name);
+                run.value(
+                    LocRef::Multipart(&n),
+                    part.name,
+                    Encoding::Plain,
+                    Place::Name,
+                );
+                if let Some(f) = part.filename {
+                    run.value(LocRef::Filename(&n), f, Encoding::Plain, Place::Filename);
+                }
+                if let Some(t) = part.text {
+                    run.value(LocRef::Multipart(&n), t, Encoding::Plain, Place::Param);
+                }
+            });
+        }
+        BodyKind::Text => run.value(LocRef::Body, body, Encoding::Plain, Place::Body),
+        BodyKind::Binary => run.work += body.len() as u64,
+    }
+}

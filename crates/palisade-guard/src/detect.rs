@@ -1,0 +1,142 @@
+//! The detection phase's glue: the guard's view of a request for `palisade-detect`, the
+//! verdict turned into an event, and the mode that decides whether a verdict blocks.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use ipnet::IpNet;
+use palisade_core::{Category, Event, Severity};
+use palisade_detect::{Engine, Family, Request, Verdict};
+use pingora::http::RequestHeader;
+
+/// What the guard does with a verdict over the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetectMode {
+    /// Record the event, forward the request.
+    Monitor,
+    /// Record the event, answer 403.
+    Block,
+}
+
+/// Detection settings, validated.
+#[derive(Debug, Clone)]
+pub struct DetectSettings {
+    /// Monitor or block (off is `None` in `GuardSettings::detect`).
+    pub mode: DetectMode,
+    /// The compiled rules.
+    pub engine: Arc<Engine>,
+    /// Clients never inspected (health checkers, internal scanners you run yourself).
+    pub allow: Vec<IpNet>,
+}
+
+impl DetectSettings {
+    /// Bytes of body held back for inspection at most.
+    pub fn body_window(&self) -> usize {
+        self.engine.config().body_limit
+    }
+
+    /// True when this client is exempt.
+    pub fn allowed(&self, ip: IpAddr) -> bool {
+        self.allow.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// Where a request is in its inspection.
+#[derive(Debug, Default)]
+pub(crate) enum Inspection {
+    /// Not inspected (detection off, or the client is allowed).
+    #[default]
+    Skipped,
+    /// Headers seen; body chunks are held back here until the window is full or the body ends.
+    Holding(BytesMut),
+    /// Decided: the request goes on.
+    Done,
+}
+
+/// Runs the engine over the request head and the body bytes held so far.
+pub(crate) fn inspect(engine: &Engine, req: &RequestHeader, body: &[u8]) -> Verdict {
+    let headers: Vec<(&str, &[u8])> = req
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    let target = String::from_utf8_lossy(req.raw_path());
+    engine.inspect(&Request {
+        method: req.method.as_str(),
+        target: &target,
+        headers: &headers,
+        body,
+    })
+}
+
+/// The event for a verdict over the threshold.
+pub(crate) fn event(verdict: &Verdict, blocked: bool) -> Event {
+    let families: Vec<Family> = verdict.findings.iter().map(|f| f.family).collect();
+    let category = if families.contains(&Family::Scanner)
+        && families
+            .iter()
+            .all(|f| matches!(f, Family::Scanner | Family::Protocol))
+    {
+        Category::Scanner
+    } else if families.contains(&Family::SensitiveFile)
+        && families.iter().all(|f| {
+            matches!(
+                f,
+                Family::SensitiveFile | Family::Scanner | Family::Protocol
+            )
+        })
+    {
+        Category::SensitiveFileProbe
+    } else {
+        Category::MaliciousTraffic
+    };
+    let mut names: Vec<String> = Vec::new();
+    for f in &verdict.findings {
+        let name = serde_json::to_value(f.family)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let action = if blocked { "blocked" } else { "detected" };
+    let message = format!(
+        "{} {action} (score {})",
+        if names.is_empty() {
+            "attack".to_owned()
+        } else {
+            names.join(", ")
+        },
+        verdict.score
+    );
+    let severity = if blocked {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    let mut e = Event::new(category, severity, message)
+        .with_field("score", verdict.score.to_string())
+        .with_field("action", action)
+        .with_field("outcome", if blocked { "failure" } else { "unknown" });
+    for (i, f) in verdict.findings.iter().take(8).enumerate() {
+        if !e.rules.iter().any(|r| r == f.rule) {
+            e.rules.push(f.rule.to_owned());
+        }
+        let at = serde_json::to_value(&f.location)
+            .map(|v| match (v.get("kind"), v.get("name")) {
+                (Some(k), Some(n)) => {
+                    format!("{}:{}", k.as_str().unwrap_or(""), n.as_str().unwrap_or(""))
+                }
+                (Some(k), None) => k.as_str().unwrap_or("").to_owned(),
+                _ => String::new(),
+            })
+            .unwrap_or_default();
+        e.fields.insert(
+            format!("finding.{}", i + 1),
+            format!("{} at {at}: {}", f.rule, f.excerpt),
+        );
+    }
+    e
+}
