@@ -1,11 +1,16 @@
 # Shared by scripts/*: install missing system packages, idempotently.
-# Usage: need_packages CMD:PACKAGE ...   (installs PACKAGE when CMD is not on PATH)
+# Usage: need_packages CMD:PACKAGE ...   (installs PACKAGE when CMD is not on PATH;
+#        a CMD starting with / is a path, glob allowed, that must exist instead)
 
 need_packages() {
   local missing=()
   for pair in "$@"; do
     local cmd=${pair%%:*} pkg=${pair#*:}
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    if [[ $cmd == /* ]]; then
+      compgen -G "$cmd" >/dev/null || missing+=("$pkg")
+    else
+      command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    fi
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "installing: ${missing[*]}" >&2
@@ -20,4 +25,13 @@ need_packages() {
 # cmake for zlib-ng (pingora's compression, through flate2).
 need_build_prereqs() {
   need_packages cmake:cmake
+}
+
+# What the test suite starts as real receivers: rsyslogd (the syslog sink's tests), with its
+# OpenSSL network driver for syslog over TLS; Debian's Python with aiosmtpd (the email sink's
+# SMTP server, tests/fixtures/smtp_server.py). Paths, not PATH: /usr/sbin is not on every
+# PATH, and a pyenv or venv python3 first on PATH would not see Debian's modules.
+need_test_prereqs() {
+  need_packages /usr/sbin/rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_ossl.so:rsyslog-openssl' \
+    /usr/bin/python3:python3 /usr/lib/python3/dist-packages/aiosmtpd/__init__.py:python3-aiosmtpd
 }

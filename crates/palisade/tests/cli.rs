@@ -166,7 +166,7 @@ fn help_lists_exactly_the_working_subcommands() {
     assert_eq!(
         commands,
         [
-            "guard", "demo", "config", "headers", "events", "alerts", "help"
+            "guard", "demo", "config", "headers", "detect", "events", "alerts", "help"
         ],
         "{}",
         run.stdout

@@ -377,3 +377,170 @@ fn sink_and_alert_mistakes_are_located() {
         assert!(err.contains(what), "{text}: {err}");
     }
 }
+
+const ALL_KINDS: &str = r#"
+[[sinks]]
+name = "log"
+kind = "file"
+path = "events.jsonl"
+
+[[sinks]]
+name = "out"
+kind = "stdout"
+
+[[sinks]]
+name = "papertrail"
+kind = "syslog"
+host = "logs.example.com"
+port = 12345
+transport = "tls"
+
+[[sinks]]
+name = "elk"
+kind = "logstash"
+mode = "http"
+url = "https://logstash.example.com:8080/ingest"
+user = "palisade"
+password = "logstash-pass-1"
+
+[[sinks]]
+name = "slack"
+kind = "webhook"
+url = "https://hooks.slack.example/services/T000/B000/XXXXSECRET"
+preset = "slack"
+secret = "hmac-secret-2"
+headers = { X-Api-Key = "header-secret-3" }
+
+[[sinks]]
+name = "ops-mail"
+kind = "email"
+host = "smtp.example.com"
+username = "alerts"
+password = "smtp-pass-4"
+from = "palisade <alerts@example.com>"
+to = ["ops@example.com"]
+
+[[sinks]]
+name = "pager"
+kind = "sms"
+account_sid = "AC123"
+auth_token = "twilio-token-5"
+from = "+15550000000"
+to = ["+15551111111"]
+
+[[alerts]]
+name = "attacks"
+categories = ["malicious_traffic"]
+threshold = 10
+window = "1m"
+channels = ["slack", "pager"]
+"#;
+
+#[test]
+fn every_sink_kind_is_configurable_and_secrets_never_print() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("palisade.toml"), ALL_KINDS).unwrap();
+    let out = palisade(dir.path(), &["config", "check", "palisade.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = palisade(dir.path(), &["config", "print", "palisade.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    for secret in [
+        "logstash-pass-1",
+        "hmac-secret-2",
+        "header-secret-3",
+        "smtp-pass-4",
+        "twilio-token-5",
+        "XXXXSECRET",
+    ] {
+        assert!(!printed.contains(secret), "{secret} printed:\n{printed}");
+    }
+    assert!(printed.contains("hooks.slack.example"), "{printed}");
+
+    // A key of another kind is refused with the keys this kind takes.
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[sinks]]\nname = \"s\"\nkind = \"syslog\"\nhost = \"h\"\nurl = \"http://x\"\n",
+    )
+    .unwrap();
+    let out = palisade(dir.path(), &["config", "check", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:5:") && err.contains("transport"),
+        "{err}"
+    );
+}
+
+/// A webhook receiver on 127.0.0.1 that records each body.
+async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::routing::post;
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |axum::Json(v): axum::Json<Value>| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attack_flood_sends_one_alert_to_the_channel() {
+    let (hook, got) = receiver().await;
+    let upstream = TestUpstream::start();
+    let tail = format!(
+        "[[sinks]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{hook}\"\nretry_min = \"50ms\"\nretry_max = \"200ms\"\n\n\
+         [[alerts]]\nname = \"sqli-flood\"\ncategories = [\"malicious_traffic\"]\nthreshold = 3\nwindow = \"1m\"\ncooldown = \"1h\"\nchannels = [\"hook\"]\n"
+    );
+    let guard = GuardProcess::start(Path::new(BIN), &upstream.url(), "", &tail);
+    let client = reqwest::Client::new();
+    for n in 0..10 {
+        let r = client
+            .get(format!(
+                "{}/search?q=1%27%20or%20%271%27%3D%271&n={n}",
+                guard.url()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while got.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no alert arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let alerts = got.lock().unwrap().clone();
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one message per key per cooldown: {alerts:?}"
+    );
+    assert_eq!(alerts[0]["rule"], "sqli-flood");
+    assert_eq!(alerts[0]["key"], "127.0.0.1");
+    assert_eq!(alerts[0]["count"], 3);
+    assert!(
+        alerts[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("malicious_traffic")
+    );
+}

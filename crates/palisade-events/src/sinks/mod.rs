@@ -11,8 +11,18 @@ use crate::alerts::Notification;
 use crate::error::SinkError;
 use crate::settings::EventFilter;
 
+pub mod email;
 pub mod file;
+pub(crate) mod http;
+pub mod logstash;
+pub mod options;
+pub mod sms;
 pub mod stdout;
+pub(crate) mod stream;
+pub mod syslog;
+pub(crate) mod template;
+pub(crate) mod tls;
+pub mod webhook;
 pub(crate) mod worker;
 
 /// One item for a sink: a stored event, or an alert notification.
@@ -40,6 +50,16 @@ pub enum SinkKind {
     File(file::FileConfig),
     /// JSON lines on standard output.
     Stdout(stdout::StdoutConfig),
+    /// RFC 5424 syslog over UDP, TCP or TLS (rsyslog, syslog-ng, Papertrail).
+    Syslog(syslog::SyslogConfig),
+    /// ECS JSON to Logstash's `tcp` (json_lines) or `http` input.
+    Logstash(logstash::LogstashConfig),
+    /// A JSON `POST` per alert (chat webhooks, incident tools, your own endpoint).
+    Webhook(webhook::WebhookConfig),
+    /// A mail per alert through an SMTP relay.
+    Email(email::EmailConfig),
+    /// A text message per alert and recipient (Twilio's Messages API).
+    Sms(sms::SmsConfig),
 }
 
 impl SinkKind {
@@ -48,13 +68,21 @@ impl SinkKind {
         match self {
             SinkKind::File(_) => "file",
             SinkKind::Stdout(_) => "stdout",
+            SinkKind::Syslog(_) => "syslog",
+            SinkKind::Logstash(_) => "logstash",
+            SinkKind::Webhook(_) => "webhook",
+            SinkKind::Email(_) => "email",
+            SinkKind::Sms(_) => "sms",
         }
     }
 
     /// Whether this kind streams every event by default (log-like sinks) or only receives
     /// alerts (message-like sinks: webhook, email, SMS).
     pub fn streams_by_default(&self) -> bool {
-        matches!(self, SinkKind::File(_) | SinkKind::Stdout(_))
+        matches!(
+            self,
+            SinkKind::File(_) | SinkKind::Stdout(_) | SinkKind::Syslog(_) | SinkKind::Logstash(_)
+        )
     }
 
     /// Builds the client. Fails on settings that cannot work (bad URL, unreadable CA file).
@@ -62,6 +90,11 @@ impl SinkKind {
         match self {
             SinkKind::File(c) => Ok(Box::new(file::FileSink::new(c.clone())?)),
             SinkKind::Stdout(c) => Ok(Box::new(stdout::StdoutSink::new(c.clone()))),
+            SinkKind::Syslog(c) => Ok(Box::new(syslog::SyslogSink::new(c.clone())?)),
+            SinkKind::Logstash(c) => Ok(Box::new(logstash::LogstashSink::new(c.clone())?)),
+            SinkKind::Webhook(c) => Ok(Box::new(webhook::WebhookSink::new(c.clone())?)),
+            SinkKind::Email(c) => Ok(Box::new(email::EmailSink::new(c.clone())?)),
+            SinkKind::Sms(c) => Ok(Box::new(sms::SmsSink::new(c.clone())?)),
         }
     }
 }

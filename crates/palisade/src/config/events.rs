@@ -150,11 +150,27 @@ fn by_ip() -> String {
     "ip".into()
 }
 
+/// `config print` shows no secret: secret-named keys, every extra header value, and the path
+/// and query of URLs (a Slack or Teams webhook URL is itself the credential).
 fn redact_options<S: serde::Serializer>(t: &toml::Table, s: S) -> Result<S::Ok, S::Error> {
     let mut copy = t.clone();
     for (k, v) in copy.iter_mut() {
         if palisade_core::redact::is_secret_name(k) && v.is_str() {
             *v = toml::Value::String(REDACTED.into());
+        } else if k == "headers"
+            && let Some(headers) = v.as_table_mut()
+        {
+            for (_, value) in headers.iter_mut() {
+                *value = toml::Value::String(REDACTED.into());
+            }
+        } else if k == "url"
+            && let Some(url) = v.as_str()
+            && let Some((scheme, rest)) = url.split_once("://")
+        {
+            let authority = rest.split(['/', '?']).next().unwrap_or("");
+            if authority.len() + 1 < rest.len() {
+                *v = toml::Value::String(format!("{scheme}://{authority}/{REDACTED}"));
+            }
         }
     }
     copy.serialize(s)
@@ -178,7 +194,9 @@ mod opt_duration {
 }
 
 /// The sink kinds this build knows.
-pub const SINK_KINDS: &[&str] = &["file", "stdout"];
+pub const SINK_KINDS: &[&str] = &[
+    "file", "stdout", "syslog", "logstash", "webhook", "email", "sms",
+];
 
 /// Validates the events sections into pipeline settings; `None` when `[events] enabled = false`.
 pub fn settings(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<EventsSettings>, ConfigError> {
@@ -332,6 +350,11 @@ fn build_kind(kind: &str, options: &toml::Table) -> Result<SinkKind, KindError> 
     Ok(match kind {
         "file" => SinkKind::File(kind_options(options)?),
         "stdout" => SinkKind::Stdout(kind_options(options)?),
+        "syslog" => SinkKind::Syslog(kind_options(options)?),
+        "logstash" => SinkKind::Logstash(kind_options(options)?),
+        "webhook" => SinkKind::Webhook(kind_options(options)?),
+        "email" => SinkKind::Email(kind_options(options)?),
+        "sms" => SinkKind::Sms(kind_options(options)?),
         other => {
             return Err((
                 None,
