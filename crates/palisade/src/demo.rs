@@ -52,10 +52,17 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
         events.spool_dir = palisade_events::settings::spool_dir_for(&database);
         events.database = database.clone();
     }
+    let follow = rt.events.is_some();
     let (emit, on_exit) = start_events(rt.events)?;
     let server =
         GuardServer::build(rt.guard, rt.admin_token, emit).context("starting the guard")?;
     print_banner(app_addr, listen, admin, &database);
+    if follow {
+        std::thread::Builder::new()
+            .name("demo-events".into())
+            .spawn(move || crate::events::follow(&database))
+            .context("starting the event printer")?;
+    }
     server.run_then(on_exit)
 }
 
@@ -95,11 +102,18 @@ fn print_banner(
     if let Some(admin) = admin {
         println!("  curl -s http://{admin}/metrics | grep palisade_requests_total");
     }
-    println!(
-        "  palisade events --database {}   # the security events stored so far",
-        database.display()
-    );
-    println!("\nCtrl-C stops (in-flight requests are drained first).");
+    println!("\nAttacks the guard blocks (403) — the app alone would take them:");
+    println!("  curl -si \"http://{guard}/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--\" | head -1");
+    println!("  curl -si -d 'email=<script>alert(1)</script>&password=x' http://{guard}/login | head -1");
+    println!("  curl -si http://{guard}/.env | head -1");
+    println!("  curl -si -A 'sqlmap/1.8' http://{guard}/ | head -1");
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "palisade".into());
+    println!("\nSecurity events are printed below as they are stored; query them with:");
+    println!("  {exe} events --database {}", database.display());
+    println!("  {exe} events stats --database {}", database.display());
+    println!("\nCtrl-C stops (in-flight requests are drained first).\n");
 }
 
 fn serve_app(listener: TcpListener) {

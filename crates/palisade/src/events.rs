@@ -108,6 +108,44 @@ fn tail(store: &StoreArgs, filter: &EventFilterArgs, last: usize) -> Result<(), 
     }
 }
 
+/// Prints every event stored from now on, one table line each (the demo's live view).
+pub fn follow(database: &std::path::Path) {
+    let mut store = None;
+    let mut cursor = None;
+    loop {
+        if store.is_none() {
+            store = Store::open_read_only(database).ok();
+        }
+        if let Some(db) = &store {
+            if cursor.is_none() {
+                cursor = db
+                    .query(&EventQuery {
+                        limit: 1,
+                        ..EventQuery::default()
+                    })
+                    .ok()
+                    .map(|rows| rows.first().map_or(0, |r| r.seq));
+            }
+            if let Some(after) = cursor {
+                let rows = db
+                    .query(&EventQuery {
+                        after_seq: Some(after),
+                        limit: 1000,
+                        ..EventQuery::default()
+                    })
+                    .unwrap_or_default();
+                if let Some(last) = rows.last() {
+                    cursor = Some(last.seq);
+                }
+                let mut out = std::io::stdout().lock();
+                print_rows(&mut out, &rows, false);
+                let _ = out.flush();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 fn print_rows(out: &mut impl Write, rows: &[Stored], json: bool) {
     for r in rows {
         let e = &r.event;

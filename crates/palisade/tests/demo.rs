@@ -69,6 +69,33 @@ fn demo_serves_the_sample_app_behind_the_guard() {
     let api = raw_get(guard_addr, "/api/items", &[]);
     assert!(String::from_utf8_lossy(&api.body).contains("Lamp"));
 
+    // The attacks the banner suggests are refused, and their events show up live.
+    let attack = raw_get(guard_addr, "/.env", &[]);
+    assert_eq!(attack.status(), 403);
+    let sqli = raw_get(
+        guard_addr,
+        "/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--",
+        &[],
+    );
+    assert_eq!(sqli.status(), 403);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !(seen.contains("sensitive_file_probe") && seen.contains("malicious_traffic")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => seen.push_str(&line),
+            Err(_) => panic!("the demo did not print the events; printed:\n{seen}"),
+        }
+    }
+
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
