@@ -174,3 +174,52 @@ fn spool_left_by_a_crash_is_ingested_at_start() {
     assert_eq!(store.count().unwrap(), 3);
     pipeline.shutdown(Duration::from_secs(5));
 }
+
+#[test]
+fn the_file_sink_rotates_by_size_and_keeps_n_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("events.jsonl");
+    let mut settings = EventsSettings::new(dir.path().join("events.db"));
+    settings.sinks.push(SinkSettings::new(
+        "file",
+        SinkKind::File(FileConfig {
+            path: out.clone(),
+            max_bytes: 4096,
+            keep: 2,
+        }),
+    ));
+    let pipeline = Pipeline::start(settings).unwrap();
+    for n in 0..200 {
+        pipeline.emitter().emit(attack(n));
+    }
+    pipeline.flush(Duration::from_secs(10));
+    let rotated = |n: u32| {
+        let mut p = out.as_os_str().to_owned();
+        p.push(format!(".{n}"));
+        std::path::PathBuf::from(p)
+    };
+    wait_for("rotation", || {
+        lines(&out)
+            .last()
+            .is_some_and(|l| l["message"] == "attack 199")
+    });
+    pipeline.shutdown(Duration::from_secs(5));
+    for path in [out.clone(), rotated(1), rotated(2)] {
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size <= 4096, "{} is {size} bytes", path.display());
+        assert!(size > 0);
+    }
+    assert!(!rotated(3).exists(), "only `keep` rotated files are kept");
+    // The newest rotated file continues where .2 stopped, and the live file after .1.
+    let last_of = |p: &std::path::Path| lines(p).last().unwrap()["message"].clone();
+    let first_of = |p: &std::path::Path| lines(p).first().unwrap()["message"].clone();
+    let n = |v: serde_json::Value| -> u32 {
+        v.as_str()
+            .unwrap()
+            .trim_start_matches("attack ")
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(n(last_of(&rotated(2))) + 1, n(first_of(&rotated(1))));
+    assert_eq!(n(last_of(&rotated(1))) + 1, n(first_of(&out)));
+}

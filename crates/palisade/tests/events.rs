@@ -544,3 +544,51 @@ async fn an_attack_flood_sends_one_alert_to_the_channel() {
             .contains("malicious_traffic")
     );
 }
+
+#[test]
+fn events_tail_prints_new_events_as_they_are_stored() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let settings = palisade_events::EventsSettings::new(dir.path().join("palisade.db"));
+    let pipeline = palisade_events::Pipeline::start(settings).unwrap();
+    use palisade_core::{Category, Emit, Event, Severity};
+    pipeline
+        .emitter()
+        .emit(Event::new(Category::Scanner, Severity::Low, "old news"));
+    assert!(pipeline.flush(Duration::from_secs(5)));
+
+    let mut child = Command::new(BIN)
+        .args([
+            "events",
+            "tail",
+            "--database",
+            "palisade.db",
+            "--last",
+            "1",
+            "--json",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let first: Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
+    assert_eq!(first["message"], "old news");
+    pipeline
+        .emitter()
+        .emit(Event::new(Category::BruteForce, Severity::High, "fresh"));
+    pipeline.flush(Duration::from_secs(5));
+    let next: Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
+    assert_eq!(next["message"], "fresh");
+    let _ = child.kill();
+    let _ = child.wait();
+    pipeline.shutdown(Duration::from_secs(2));
+}

@@ -68,7 +68,7 @@ impl AlertEngine {
                 continue;
             }
             let key = rule.group_by.key_of(e);
-            if let Some(interval) = rule.digest {
+            if rule.digest.is_some() {
                 let d = &mut state.digest;
                 d.started.get_or_insert(now);
                 d.count += 1;
@@ -77,7 +77,6 @@ impl AlertEngine {
                 if d.by_key.len() < MAX_KEYS || d.by_key.contains_key(&key) {
                     *d.by_key.entry(key).or_default() += 1;
                 }
-                let _ = interval;
                 continue;
             }
             if state.keys.len() >= MAX_KEYS && !state.keys.contains_key(&key) {
