@@ -423,6 +423,60 @@ impl Event {
         self
     }
 
+    /// One line for a subject or a chat message:
+    /// `[palisade] malicious_traffic (high) from 203.0.113.7: SQL injection in query`.
+    pub fn title(&self) -> String {
+        use std::fmt::Write as _;
+        let mut title = format!("[palisade] {} ({})", self.category, self.severity);
+        if let Some(ip) = self.source_ip {
+            let _ = write!(title, " from {ip}");
+        }
+        if let Some(user) = &self.user {
+            let _ = write!(title, " for {user}");
+        }
+        let _ = write!(title, ": {}", self.message);
+        // One line, whatever the producer put in the message.
+        title.replace(['\r', '\n'], " ")
+    }
+
+    /// The event as `key: value` lines for humans (mail bodies, alert texts).
+    pub fn details(&self) -> String {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        let mut line = |k: &str, v: &str| {
+            let _ = writeln!(text, "{k}: {v}");
+        };
+        line("time", &self.time.rfc3339());
+        line("category", self.category.as_str());
+        line("severity", self.severity.as_str());
+        if let Some(ip) = self.source_ip {
+            line("ip", &ip.to_string());
+        }
+        if let Some(u) = &self.user {
+            line("user", u);
+        }
+        if let (Some(m), Some(p)) = (&self.method, &self.path) {
+            line("request", &format!("{m} {p}"));
+        }
+        if let Some(h) = &self.host {
+            line("host", h);
+        }
+        if !self.rules.is_empty() {
+            line("rules", &self.rules.join(", "));
+        }
+        if let Some(id) = &self.request_id {
+            line("request id", id);
+        }
+        if let Some(i) = &self.instance {
+            line("instance", i);
+        }
+        for (k, v) in &self.fields {
+            line(k, v);
+        }
+        line("event id", &self.id.to_string());
+        text
+    }
+
     /// The ECS rendering of this event, for `serde_json` and friends.
     pub fn ecs(&self) -> Ecs<'_> {
         Ecs(self)

@@ -20,6 +20,7 @@
 
 mod api;
 mod config;
+mod display;
 mod excerpt;
 mod families;
 mod inspect;

@@ -177,17 +177,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
-        let rows = stmt.query_map(params![seq, limit as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        rows.map(|row| {
-            let (seq, body) = row?;
-            Ok(Stored {
-                seq,
-                event: serde_json::from_str(&body).map_err(json_err)?,
-            })
-        })
-        .collect()
+        let rows = stmt.query_map(params![seq, limit as i64], stored_row)?;
+        rows.map(|row| row.and_then(Stored::decode)).collect()
     }
 
     /// A sink's cursor; a sink seen for the first time starts at the end of the log, so adding
@@ -335,17 +326,8 @@ impl Store {
         sql.push_str(" LIMIT ?");
         args.push((q.limit.max(1) as i64).into());
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        rows.map(|row| {
-            let (seq, body) = row?;
-            Ok(Stored {
-                seq,
-                event: serde_json::from_str(&body).map_err(json_err)?,
-            })
-        })
-        .collect()
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), stored_row)?;
+        rows.map(|row| row.and_then(Stored::decode)).collect()
     }
 
     /// Counts by hour and category since a time, newest hour first.
@@ -369,6 +351,20 @@ impl Store {
         self.conn
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
+    }
+}
+
+/// `(seq, body)` of a row selected as `SELECT seq, body`.
+fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String)> {
+    Ok((r.get(0)?, r.get(1)?))
+}
+
+impl Stored {
+    fn decode((seq, body): (i64, String)) -> rusqlite::Result<Stored> {
+        Ok(Stored {
+            seq,
+            event: serde_json::from_str(&body).map_err(json_err)?,
+        })
     }
 }
 

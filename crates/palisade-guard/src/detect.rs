@@ -91,14 +91,10 @@ pub(crate) fn event(verdict: &Verdict, blocked: bool) -> Event {
     } else {
         Category::MaliciousTraffic
     };
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
     for f in &verdict.findings {
-        let name = serde_json::to_value(f.family)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        if !names.contains(&name) {
-            names.push(name);
+        if !names.contains(&f.family.as_str()) {
+            names.push(f.family.as_str());
         }
     }
     let action = if blocked { "blocked" } else { "detected" };
@@ -124,18 +120,9 @@ pub(crate) fn event(verdict: &Verdict, blocked: bool) -> Event {
         if !e.rules.iter().any(|r| r == f.rule) {
             e.rules.push(f.rule.to_owned());
         }
-        let at = serde_json::to_value(&f.location)
-            .map(|v| match (v.get("kind"), v.get("name")) {
-                (Some(k), Some(n)) => {
-                    format!("{}:{}", k.as_str().unwrap_or(""), n.as_str().unwrap_or(""))
-                }
-                (Some(k), None) => k.as_str().unwrap_or("").to_owned(),
-                _ => String::new(),
-            })
-            .unwrap_or_default();
         e.fields.insert(
             format!("finding.{}", i + 1),
-            format!("{} at {at}: {}", f.rule, f.excerpt),
+            format!("{} at {}: {}", f.rule, f.location, f.excerpt),
         );
     }
     e

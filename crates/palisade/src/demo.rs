@@ -103,8 +103,12 @@ fn print_banner(
         println!("  curl -s http://{admin}/metrics | grep palisade_requests_total");
     }
     println!("\nAttacks the guard blocks (403) — the app alone would take them:");
-    println!("  curl -si \"http://{guard}/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--\" | head -1");
-    println!("  curl -si -d 'email=<script>alert(1)</script>&password=x' http://{guard}/login | head -1");
+    println!(
+        "  curl -si \"http://{guard}/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--\" | head -1"
+    );
+    println!(
+        "  curl -si -d 'email=<script>alert(1)</script>&password=x' http://{guard}/login | head -1"
+    );
     println!("  curl -si http://{guard}/.env | head -1");
     println!("  curl -si -A 'sqlmap/1.8' http://{guard}/ | head -1");
     let exe = std::env::current_exe()

@@ -207,27 +207,16 @@ fn render(verdict: &Verdict, threshold: u32, json: bool) -> std::io::Result<()> 
         verdict.score
     )?;
     for f in &verdict.findings {
-        let family = serde_json::to_value(f.family)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let location = serde_json::to_value(&f.location)
-            .map(|v| match (v.get("kind"), v.get("name")) {
-                (Some(k), Some(n)) => {
-                    format!("{}:{}", k.as_str().unwrap_or(""), n.as_str().unwrap_or(""))
-                }
-                (Some(k), None) => k.as_str().unwrap_or("").to_owned(),
-                _ => String::new(),
-            })
-            .unwrap_or_default();
-        let severity = serde_json::to_value(f.severity)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         writeln!(
             out,
             "  +{:<2} {:<28} {:<14} PL{}  {:<8}  at {:<24} {}",
-            f.score, f.rule, family, f.paranoia, severity, location, f.excerpt
+            f.score,
+            f.rule,
+            f.family.as_str(),
+            f.paranoia,
+            f.severity.as_str(),
+            f.location.to_string(),
+            f.excerpt
         )?;
     }
     Ok(())

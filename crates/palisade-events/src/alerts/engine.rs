@@ -140,13 +140,7 @@ fn evict(keys: &mut HashMap<String, KeyState>, now: i64, rule: &AlertRule) {
 }
 
 fn fire(rule: &AlertRule, e: &Event, key: &str, count: u64) -> Notification {
-    let mut title = format!("[palisade] {} ({})", e.category, e.severity);
-    if let Some(ip) = e.source_ip {
-        let _ = write!(title, " from {ip}");
-    }
-    if let Some(user) = &e.user {
-        let _ = write!(title, " for {user}");
-    }
+    let title = e.title();
     let mut text = format!("{}\n\nrule: {}\n", e.message, rule.name);
     if count > 1 {
         let _ = writeln!(
@@ -155,36 +149,7 @@ fn fire(rule: &AlertRule, e: &Event, key: &str, count: u64) -> Notification {
             humantime_short(rule.window)
         );
     }
-    let mut line = |k: &str, v: &str| {
-        let _ = writeln!(text, "{k}: {v}");
-    };
-    line("time", &e.time.rfc3339());
-    line("category", e.category.as_str());
-    line("severity", e.severity.as_str());
-    if let Some(ip) = e.source_ip {
-        line("ip", &ip.to_string());
-    }
-    if let Some(u) = &e.user {
-        line("user", u);
-    }
-    if let (Some(m), Some(p)) = (&e.method, &e.path) {
-        line("request", &format!("{m} {p}"));
-    }
-    if let Some(h) = &e.host {
-        line("host", h);
-    }
-    if !e.rules.is_empty() {
-        line("rules", &e.rules.join(", "));
-    }
-    if let Some(id) = &e.request_id {
-        line("request id", id);
-    }
-    if let Some(i) = &e.instance {
-        line("instance", i);
-    }
-    for (k, v) in &e.fields {
-        line(k, v);
-    }
+    text.push_str(&e.details());
     if !rule.cooldown.is_zero() {
         let _ = write!(
             text,

@@ -17,10 +17,8 @@
 //! | `key`      | what the rule counted by (an IP, …)     | `none`                         |
 //! | `event`    | the triggering event as ECS JSON        | the event as ECS JSON          |
 
-use std::fmt::Write as _;
 
 use minijinja::{AutoEscape, Environment};
-use palisade_core::Event;
 use serde_json::{Value, json};
 
 use super::Delivery;
@@ -52,63 +50,13 @@ pub(crate) fn context(item: &Delivery<'_>) -> Value {
             "rule": null,
             "severity": e.severity.as_str(),
             "category": e.category.as_str(),
-            "title": event_title(e),
-            "text": event_text(e),
+            "title": e.title(),
+            "text": format!("{}\n\n{}", e.message, e.details()),
             "count": 1,
             "key": null,
             "event": serde_json::to_value(e.ecs()).unwrap_or_default(),
         }),
     }
-}
-
-/// `[palisade] malicious_traffic (high) from 203.0.113.7: SQL injection in query`.
-fn event_title(e: &Event) -> String {
-    let mut title = format!("[palisade] {} ({})", e.category, e.severity);
-    if let Some(ip) = e.source_ip {
-        let _ = write!(title, " from {ip}");
-    }
-    if let Some(user) = &e.user {
-        let _ = write!(title, " for {user}");
-    }
-    let _ = write!(title, ": {}", e.message);
-    // One line, whatever the producer put in the message.
-    title.replace(['\r', '\n'], " ")
-}
-
-fn event_text(e: &Event) -> String {
-    let mut text = format!("{}\n\n", e.message);
-    let mut line = |k: &str, v: &str| {
-        let _ = writeln!(text, "{k}: {v}");
-    };
-    line("time", &e.time.rfc3339());
-    line("category", e.category.as_str());
-    line("severity", e.severity.as_str());
-    if let Some(ip) = e.source_ip {
-        line("ip", &ip.to_string());
-    }
-    if let Some(u) = &e.user {
-        line("user", u);
-    }
-    if let (Some(m), Some(p)) = (&e.method, &e.path) {
-        line("request", &format!("{m} {p}"));
-    }
-    if let Some(h) = &e.host {
-        line("host", h);
-    }
-    if !e.rules.is_empty() {
-        line("rules", &e.rules.join(", "));
-    }
-    if let Some(id) = &e.request_id {
-        line("request id", id);
-    }
-    if let Some(i) = &e.instance {
-        line("instance", i);
-    }
-    for (k, v) in &e.fields {
-        line(k, v);
-    }
-    line("event id", &e.id.to_string());
-    text
 }
 
 /// A sink's templates, compiled when the sink is built, each named after its config key
