@@ -102,7 +102,7 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use palisade_core::{Category, Severity};
+    use palisade_core::{Category, Event, Severity};
 
     use super::*;
     use crate::alerts::Notification;
