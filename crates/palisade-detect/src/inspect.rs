@@ -2,12 +2,14 @@
 //! into findings (excluded, deduplicated, scored).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use crate::config::CompiledExclusion;
 use crate::families::{
-    Families, Hits, Place, View, protocol, scanner::Scanner, sensitive::Sensitive,
+    Families, Hits, Place, View, prefilter, protocol, scanner::Scanner, sensitive::Sensitive,
 };
 use crate::location::LocRef;
+use crate::memo::Memo;
 use crate::normalise::{Encoding, Forms, collapse_path, decode_name};
 use crate::parse::{self, BodyKind, cookie, json, multipart, query};
 use crate::{DetectConfig, Finding, Request, Verdict};
@@ -25,6 +27,21 @@ pub(crate) struct Compiled {
     pub exclusions: Vec<CompiledExclusion>,
 }
 
+/// Capacity a scratch buffer keeps between inspections: enough for the common request, while a
+/// thread that once saw a large body does not hold on to its buffers.
+const RETAINED: usize = 16 * 1024;
+
+/// Buffers reused by the inspections on one thread, so a request does not allocate them anew.
+#[derive(Debug, Default)]
+struct Scratch {
+    forms: Forms,
+    memo: Memo,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
 /// The state of one inspection.
 struct Run<'e> {
     config: &'e DetectConfig,
@@ -34,8 +51,11 @@ struct Run<'e> {
     findings: Vec<Finding>,
     score: u32,
     work: u64,
-    forms: Forms,
+    forms: &'e mut Forms,
     hits: Hits,
+    /// Results of body values already inspected (see [`Memo`]). Only bodies use it: they are
+    /// where values repeat, and a handful of query parameters would only pay for hashing.
+    memo: Option<&'e mut Memo>,
 }
 
 impl Run<'_> {
@@ -45,13 +65,30 @@ impl Run<'_> {
         if raw.is_empty() || self.findings.len() >= MAX_FINDINGS {
             return;
         }
-        self.work += self.forms.build(raw, encoding);
+        let secret = loc.is_secret();
+        debug_assert!(self.hits.list.is_empty(), "hits flushed after every value");
+        if let Some((hits, work)) = self
+            .memo
+            .as_ref()
+            .and_then(|m| m.get(raw, encoding, place, secret))
+        {
+            self.hits.list.extend_from_slice(hits);
+            self.work += work;
+            self.flush(loc);
+            return;
+        }
+        let mut work = self.forms.build(raw, encoding);
         let (seen, decoded, folded) = (&self.forms.seen, &self.forms.decoded, &self.forms.folded);
-        let mut view = View::new(seen, decoded, folded, place);
-        self.hits.secret = loc.is_secret();
-        self.work += self.compiled.families.check(&mut view, &mut self.hits);
-        if view.has(b".") {
-            self.work += self.compiled.scanner.oast(folded, &mut self.hits);
+        let families = &self.compiled.families;
+        let view = View::new(seen, decoded, folded, place, families.prefilter());
+        self.hits.secret = secret;
+        work += families.check(&view, &mut self.hits);
+        if view.has(b".") && view.keyword(prefilter::OAST) {
+            work += self.compiled.scanner.oast(folded, &mut self.hits);
+        }
+        self.work += work;
+        if let Some(memo) = &mut self.memo {
+            memo.insert(raw, encoding, place, secret, &self.hits.list, work);
         }
         self.flush(loc);
     }
@@ -89,6 +126,25 @@ impl Run<'_> {
 
 /// Inspects `req` with `compiled` rules.
 pub(crate) fn run(config: &DetectConfig, compiled: &Compiled, req: &Request<'_>) -> Verdict {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let verdict = inspect(config, compiled, req, &mut scratch);
+            scratch.forms.trim(RETAINED);
+            verdict
+        }
+        // Only if an inspection were nested in another on this thread: fresh buffers then.
+        Err(_) => inspect(config, compiled, req, &mut Scratch::default()),
+    })
+}
+
+fn inspect<'e>(
+    config: &'e DetectConfig,
+    compiled: &'e Compiled,
+    req: &Request<'_>,
+    scratch: &'e mut Scratch,
+) -> Verdict {
+    let Scratch { forms, memo } = scratch;
+    memo.clear();
     let mut run = Run {
         config,
         compiled,
@@ -96,12 +152,13 @@ pub(crate) fn run(config: &DetectConfig, compiled: &Compiled, req: &Request<'_>)
         findings: Vec::new(),
         score: 0,
         work: 0,
-        forms: Forms::default(),
+        forms,
         hits: Hits {
             paranoia: config.paranoia,
             secret: false,
             list: Vec::new(),
         },
+        memo: None,
     };
     let target = req.target.as_bytes();
     let target = &target[..memchr::memchr(b'#', target).unwrap_or(target.len())];
@@ -122,8 +179,15 @@ pub(crate) fn run(config: &DetectConfig, compiled: &Compiled, req: &Request<'_>)
     run.work += compiled.sensitive.check(&norm_path, &mut run.hits);
     {
         let forms = &run.forms;
-        let mut view = View::new(&forms.seen, &forms.decoded, &norm_path, Place::Path);
-        run.work += compiled.families.check(&mut view, &mut run.hits);
+        let prefilter = compiled.families.prefilter();
+        let view = View::new(
+            &forms.seen,
+            &forms.decoded,
+            &norm_path,
+            Place::Path,
+            prefilter,
+        );
+        run.work += compiled.families.check(&view, &mut run.hits);
     }
     run.flush(LocRef::Path);
 
@@ -141,6 +205,7 @@ pub(crate) fn run(config: &DetectConfig, compiled: &Compiled, req: &Request<'_>)
     run.hits = hits;
     run.flush(LocRef::Request);
 
+    run.memo = Some(memo);
     body(&mut run, req);
 
     let over_threshold = run.score >= config.threshold;

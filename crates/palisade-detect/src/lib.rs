@@ -25,6 +25,7 @@ mod excerpt;
 mod families;
 mod inspect;
 mod location;
+mod memo;
 pub mod normalise;
 mod parse;
 mod rules;

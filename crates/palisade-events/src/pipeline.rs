@@ -382,33 +382,34 @@ impl Writer {
                 return;
             }
         };
+        let chunk = self.settings.batch_max.max(1);
         for file in files {
-            let events = match spool::read(&file) {
-                Ok(ev) => ev,
-                Err(e) => {
-                    tracing::error!(file = %file.display(), error = %e, "cannot read spooled events");
-                    continue;
-                }
-            };
-            let mut ok = true;
-            for chunk in events.chunks(self.settings.batch_max.max(1)) {
-                let mut chunk = chunk.to_vec();
+            let stored = spool::ingest(&file, chunk, |mut events| {
                 let mut notes = Vec::new();
-                for e in &mut chunk {
+                for e in &mut events {
                     e.redact();
                     notes.extend(self.alerts.observe(e));
                 }
-                match self.store.append(&chunk, &notes) {
-                    Ok(n) => self.metrics.stored.increment(n as u64),
+                match self.store.append(&events, &notes) {
+                    Ok(n) => {
+                        self.metrics.stored.increment(n as u64);
+                        true
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, "storing spooled events failed; will retry");
-                        ok = false;
-                        break;
+                        false
                     }
                 }
-            }
-            if ok {
-                let _ = std::fs::remove_file(&file);
+            });
+            match stored {
+                // Re-ingesting a partly stored file later is harmless: ids are unique.
+                Ok(true) => {
+                    let _ = std::fs::remove_file(&file);
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(file = %file.display(), error = %e, "cannot read spooled events");
+                }
             }
         }
         self.publish();

@@ -96,9 +96,15 @@ impl Spool {
     }
 }
 
-/// Reads a spool file; a torn last line (the process died mid-write) is skipped.
-pub(crate) fn read(path: &Path) -> std::io::Result<Vec<Event>> {
-    let mut events = Vec::new();
+/// Reads a spool file in chunks of at most `chunk` events, so a large spool is ingested in
+/// bounded memory; a torn last line (the process died mid-write) is skipped. Stops at the
+/// first chunk `f` refuses, returning false.
+pub(crate) fn ingest(
+    path: &Path,
+    chunk: usize,
+    mut f: impl FnMut(Vec<Event>) -> bool,
+) -> std::io::Result<bool> {
+    let mut events = Vec::with_capacity(chunk);
     for (n, line) in BufReader::new(File::open(path)?).lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -111,6 +117,9 @@ pub(crate) fn read(path: &Path) -> std::io::Result<Vec<Event>> {
                 "skipping an unreadable spooled event"
             ),
         }
+        if events.len() >= chunk && !f(std::mem::replace(&mut events, Vec::with_capacity(chunk))) {
+            return Ok(false);
+        }
     }
-    Ok(events)
+    Ok(events.is_empty() || f(events))
 }

@@ -177,11 +177,13 @@ impl Cmdi {
     pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
         let mut work = 0;
         // Quote evasion hides the command name from the keyword prefilter: checked regardless.
-        if v.keyword(super::prefilter::CMDI) && v.has(b";|&`$(/") {
+        if v.has(b";|&`$(/") && v.keyword(super::prefilter::CMDI) {
             work += self.patterns.check(v.folded, hits);
         }
         // Folding turns newlines into blanks, but a newline separates commands.
-        if v.keyword(super::prefilter::CMDI) && v.decoded.contains(['\n', '\r']) {
+        // memchr2: `contains` with a char array is a generic per-char loop.
+        let newline = memchr::memchr2(b'\n', b'\r', v.decoded.as_bytes()).is_some();
+        if newline && v.keyword(super::prefilter::CMDI) {
             let lower = v.decoded.to_lowercase();
             work += self.patterns.check(&lower, hits);
         }

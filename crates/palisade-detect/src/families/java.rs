@@ -41,6 +41,9 @@ const FOLDED: &[Pattern] = &[Pattern {
 pub(crate) struct Java {
     decoded: Patterns,
     folded: Patterns,
+    /// The serialization magics, folded (lower case), found before the case-sensitive set.
+    magic: [memchr::memmem::Finder<'static>; 3],
+    ysoserial: memchr::memmem::Finder<'static>,
 }
 
 impl Java {
@@ -48,19 +51,22 @@ impl Java {
         Self {
             decoded: Patterns::new(DECODED, paranoia),
             folded: Patterns::new(FOLDED, paranoia),
+            magic: [b"ro0ab".as_slice(), b"aced0005", b"h4siaaaaaaaa"]
+                .map(memchr::memmem::Finder::new),
+            ysoserial: memchr::memmem::Finder::new(b"ysoserial"),
         }
     }
 
     pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
         let mut work = 0;
         let d = v.folded.as_bytes();
-        if memchr::memmem::find(d, b"ro0ab").is_some()
-            || memchr::memmem::find(d, b"aced0005").is_some()
-            || memchr::memmem::find(d, b"h4siaaaaaaaa").is_some()
-        {
+        // Each magic holds a `0` or a `4`: the byte set rules most values out before searching.
+        if v.has(b"04") && self.magic.iter().any(|m| m.find(d).is_some()) {
             work += self.decoded.check(v.decoded, hits);
         }
-        if v.keyword(super::prefilter::JAVA) {
+        // Every gadget pattern holds `.`, `(` or `@`, but for `ysoserial`.
+        let possible = v.has(b".(@") || (v.has(b"y") && self.ysoserial.find(d).is_some());
+        if possible && v.keyword(super::prefilter::JAVA) {
             work += self.folded.check(v.folded, hits);
         }
         work

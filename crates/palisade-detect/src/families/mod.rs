@@ -1,8 +1,10 @@
 //! Attack families. Each module declares its rules (`RULES`) and checks one value's forms.
 //!
 //! Families look at a value only when its trigger characters or words are present (see
-//! [`View::has`]), so benign values cost a byte-set lookup per family.
+//! [`View::has`] and [`View::keyword`]), so benign values cost a byte-set lookup per family.
+//! Byte-set checks come first: the keyword scan runs only for values that pass one.
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use crate::excerpt::excerpt;
@@ -48,12 +50,20 @@ pub(crate) struct View<'a> {
     pub folded: &'a str,
     pub place: Place,
     bytes: u128,
-    /// Families whose keywords occur (see [`prefilter`]); set by [`Families::check`].
-    pub keywords: u16,
+    prefilter: &'a prefilter::Prefilter,
+    /// Families whose keywords occur (see [`prefilter`]): scanned on first use, as most values
+    /// are ruled out by their bytes before any family asks.
+    keywords: OnceCell<u16>,
 }
 
 impl<'a> View<'a> {
-    pub(crate) fn new(seen: &'a str, decoded: &'a str, folded: &'a str, place: Place) -> Self {
+    pub(crate) fn new(
+        seen: &'a str,
+        decoded: &'a str,
+        folded: &'a str,
+        place: Place,
+        prefilter: &'a prefilter::Prefilter,
+    ) -> Self {
         let mut bytes = 0u128;
         for &b in folded.as_bytes() {
             if b < 128 {
@@ -66,13 +76,17 @@ impl<'a> View<'a> {
             folded,
             place,
             bytes,
-            keywords: u16::MAX,
+            prefilter,
+            keywords: OnceCell::new(),
         }
     }
 
-    /// Whether a keyword of `family` (a [`prefilter`] bit) occurs.
+    /// Whether a keyword of `family` (a [`prefilter`] bit) occurs in the folded form.
     pub(crate) fn keyword(&self, family: u16) -> bool {
-        self.keywords & family != 0
+        let found = self
+            .keywords
+            .get_or_init(|| self.prefilter.scan(self.folded));
+        found & family != 0
     }
 
     /// Whether any of `chars` occurs in the folded form.
@@ -137,10 +151,13 @@ impl Families {
         }
     }
 
+    /// The keyword automaton, for [`View::new`].
+    pub(crate) fn prefilter(&self) -> &prefilter::Prefilter {
+        &self.prefilter
+    }
+
     /// Runs every family that applies to `v`; returns the work done.
-    pub(crate) fn check(&self, v: &mut View<'_>, hits: &mut Hits) -> u64 {
-        v.keywords = self.prefilter.scan(v.folded);
-        let v = &*v;
+    pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
         let mut work = v.folded.len() as u64;
         if v.place != Place::Path {
             work += self.sqli.check(v, hits);

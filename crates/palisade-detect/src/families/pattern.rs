@@ -38,6 +38,10 @@ pub(crate) struct Patterns {
 /// Matches examined per rule and value before giving up on the gate: keeps the cost linear.
 const MAX_TRIES: usize = 4;
 
+/// Patterns in one set at most, so the set's match flags fit in a stack array (a `SetMatches`
+/// would allocate for every value checked).
+const MAX_SET: usize = 16;
+
 impl Patterns {
     /// Compiles the patterns whose rules run at `paranoia`. The patterns are static; a bad one is
     /// a bug caught by every test, hence `expect`.
@@ -52,6 +56,10 @@ impl Patterns {
                 )
             })
             .collect();
+        assert!(
+            items.len() <= MAX_SET,
+            "more than {MAX_SET} patterns in a set"
+        );
         let set = RegexSetBuilder::new(items.iter().map(|(p, _)| p.regex))
             .size_limit(64 << 20)
             .build()
@@ -75,7 +83,12 @@ impl Patterns {
             return 0;
         }
         let mut work = text.len() as u64;
-        for idx in self.set.matches(text).iter() {
+        let mut matched = [false; MAX_SET];
+        let matched = &mut matched[..self.items.len()];
+        if !self.set.matches_read_at(matched, text, 0) {
+            return work;
+        }
+        for (idx, _) in matched.iter().enumerate().filter(|(_, m)| **m) {
             let (p, re) = &self.items[idx];
             if hits.has(p.rule) {
                 continue;

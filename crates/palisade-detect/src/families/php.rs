@@ -99,7 +99,7 @@ impl Php {
     }
 
     pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
-        if !v.keyword(super::prefilter::PHP) || !v.has(b"(<$:") {
+        if !v.has(b"(<$:") || !v.keyword(super::prefilter::PHP) {
             return 0;
         }
         self.patterns.check(v.folded, hits)

@@ -19,6 +19,9 @@ pub(crate) const JAVA: u16 = 1 << 4;
 pub(crate) const PHP: u16 = 1 << 5;
 /// Command names and shell syntax.
 pub(crate) const CMDI: u16 = 1 << 6;
+/// Out-of-band interaction hosts ([`super::scanner`]): found in this pass, so the scanner's
+/// own automaton runs only on the rare value that names one.
+pub(crate) const OAST: u16 = 1 << 7;
 
 const LISTS: &[(u16, &[&str])] = &[
     (
@@ -294,6 +297,9 @@ const LISTS: &[(u16, &[&str])] = &[
             "`",
         ],
     ),
+    // Lower case like the folded text, so matching case-sensitively here finds exactly what
+    // the scanner's case-insensitive automaton finds.
+    (OAST, super::scanner::OAST),
 ];
 
 /// The compiled keyword automaton.

@@ -76,7 +76,8 @@ impl Traversal {
             return 0;
         }
         let f = v.folded;
-        if let Some(at) = dot_dot_slash(f) {
+        let dot_dot = if v.has(b".") { dot_dot_slash(f) } else { None };
+        if let Some(at) = dot_dot {
             // `....//`, `..;/` and `..\` all land here after folding (`\` → `/`).
             let repeated = dot_dot_slash(&f[at + 3..]).is_some();
             let at_start = f[..at].trim_end_matches(['.', ' ', '/']).is_empty()

@@ -141,6 +141,10 @@ const FOLDED: &[Pattern] = &[
     },
 ];
 
+/// One of these occurs in every match of [`FOLDED`]: `<` (tags, breakouts), `=` (handlers,
+/// `srcdoc=`), `(` or `` ` `` (sink calls), `.` (`document.cookie`…), `:` and `@` (CSS).
+const FOLDED_BYTES: &[u8] = b"<=(`.:@";
+
 /// Script schemes; folding left at most one blank between letters (`java&#x09;script:`),
 /// which browsers ignore. At paranoia 1 code must follow the colon at once: prose ("JavaScript:
 /// the good parts") has a blank there.
@@ -174,7 +178,9 @@ impl Xss {
 
     pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
         let mut work = 0;
-        if v.keyword(super::prefilter::XSS) || (v.keyword(super::prefilter::XSS_ON) && v.has(b"="))
+        // Every folded pattern needs one of `FOLDED_BYTES`: without them the keyword scan is moot.
+        if (v.has(FOLDED_BYTES) && v.keyword(super::prefilter::XSS))
+            || (v.has(b"=") && v.keyword(super::prefilter::XSS_ON))
         {
             work += self.folded.check(v.folded, hits);
         }

@@ -33,6 +33,23 @@ pub(crate) fn fold(input: &str, out: &mut String) {
             pending_space = true;
             continue;
         }
+        if is_plain(b) {
+            // A run of printable ASCII that needs no rule but lower-casing: copied at once
+            // rather than char by char (most of every value is such runs).
+            let end = bytes[i..]
+                .iter()
+                .position(|&c| !is_plain(c))
+                .map_or(bytes.len(), |p| i + p);
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            let start = out.len();
+            out.push_str(&input[i..end]);
+            out[start..].make_ascii_lowercase();
+            i = end;
+            continue;
+        }
         if b < 0x80 {
             i += 1;
             let c = match b {
@@ -79,6 +96,12 @@ pub(crate) fn fold(input: &str, out: &mut String) {
             }
         }
     }
+}
+
+/// Printable ASCII other than the bytes that start a comment or its end (`/`, `*`) or are
+/// rewritten (`\\`): folding only lower-cases it.
+fn is_plain(b: u8) -> bool {
+    matches!(b, 0x21..=0x7e) && !matches!(b, b'/' | b'*' | b'\\')
 }
 
 fn push(out: &mut String, c: char, pending_space: &mut bool) {

@@ -64,6 +64,24 @@ impl Forms {
         self.seen.clear();
         self.decoded.clear();
         self.folded.clear();
+        if let Some(text) = Self::plain_text(raw) {
+            // Nothing to decode: every round below would copy `text` unchanged (a `+` of a
+            // query becomes a blank in every form alike). Most values are like this, so they
+            // skip the decoding passes; the work counted is what the full path counts.
+            if encoding == Encoding::Query {
+                let mut pieces = text.split('+');
+                self.seen.push_str(pieces.next().unwrap_or_default());
+                for piece in pieces {
+                    self.seen.push(' ');
+                    self.seen.push_str(piece);
+                }
+            } else {
+                self.seen.push_str(text);
+            }
+            self.decoded.push_str(&self.seen);
+            fold::fold(&self.decoded, &mut self.folded);
+            return work + 2 * self.decoded.len() as u64;
+        }
         self.a.clear();
         match encoding {
             Encoding::Query | Encoding::Path => {
@@ -104,6 +122,34 @@ impl Forms {
         }
         fold::fold(&self.decoded, &mut self.folded);
         work + self.decoded.len() as u64
+    }
+}
+
+impl Forms {
+    /// Gives back memory beyond `max` bytes per buffer, for buffers kept between requests.
+    pub(crate) fn trim(&mut self, max: usize) {
+        for s in [
+            &mut self.seen,
+            &mut self.decoded,
+            &mut self.folded,
+            &mut self.tmp,
+        ] {
+            s.clear();
+            s.shrink_to(max);
+        }
+        for v in [&mut self.a, &mut self.b] {
+            v.clear();
+            v.shrink_to(max);
+        }
+    }
+
+    /// `raw` as text when no decoding step can change it: valid UTF-8 without `%` (percent
+    /// escapes), `&` (character references) or NUL (dropped).
+    fn plain_text(raw: &[u8]) -> Option<&str> {
+        if memchr::memchr3(b'%', b'&', 0, raw).is_some() {
+            return None;
+        }
+        std::str::from_utf8(raw).ok()
     }
 }
 

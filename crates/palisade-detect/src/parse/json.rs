@@ -5,6 +5,8 @@
 //! [`MAX_DEPTH`] levels (deeper values are reported at the deepest tracked pointer), caps
 //! pointer length, and does one pass: linear in the body whatever its shape.
 
+use std::fmt::Write as _;
+
 /// Nesting levels tracked in pointers.
 pub(crate) const MAX_DEPTH: usize = 32;
 /// Bytes of one pointer segment kept (longer keys are cut).
@@ -102,8 +104,8 @@ fn enter_value(stack: &[Frame], pointer: &mut String) {
     if let Some(top) = stack.last().filter(|t| t.array) {
         truncate_to(pointer, top.base);
         if pointer.len() < MAX_POINTER {
-            pointer.push('/');
-            pointer.push_str(&top.index.to_string());
+            // Formatted in place: `to_string` would allocate for every array element.
+            let _ = write!(pointer, "/{}", top.index);
         }
     }
 }

@@ -121,6 +121,8 @@ pub(crate) struct Sqli {
     shapes: fingerprint::Shapes,
     patterns: Patterns,
     paranoia: u8,
+    union: memchr::memmem::Finder<'static>,
+    select: memchr::memmem::Finder<'static>,
 }
 
 impl Sqli {
@@ -129,13 +131,17 @@ impl Sqli {
             shapes: fingerprint::Shapes::new(),
             patterns: Patterns::new(heuristics::PATTERNS, paranoia),
             paranoia,
+            union: memchr::memmem::Finder::new(b"union"),
+            select: memchr::memmem::Finder::new(b"select"),
         }
     }
 
     pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
-        let keywords = memchr::memmem::find(v.folded.as_bytes(), b"union").is_some()
-            || memchr::memmem::find(v.folded.as_bytes(), b"select").is_some();
-        if !keywords && !v.has(TRIGGERS) {
+        // The byte set first; the keyword search (finders built once) only without triggers.
+        if !v.has(TRIGGERS)
+            && self.union.find(v.folded.as_bytes()).is_none()
+            && self.select.find(v.folded.as_bytes()).is_none()
+        {
             return 0;
         }
         let mut work = 0;
