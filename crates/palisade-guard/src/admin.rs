@@ -1,4 +1,6 @@
-//! The admin listener: health and metrics, on its own (loopback by default) address.
+//! The admin listener, on its own (loopback by default) address: health and metrics, event
+//! ingestion (`POST /v1/events`, `POST /v1/auth/events`) and the black book
+//! (`GET`/`POST`/`DELETE /v1/blackbook`).
 
 use std::sync::{Arc, Mutex};
 
@@ -8,11 +10,15 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+
+use crate::defence::Defences;
 use metrics_exporter_prometheus::PrometheusHandle;
 use palisade_core::Emit;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
 
+mod auth_events;
+mod blackbook;
 mod ingest;
 
 #[derive(Clone)]
@@ -20,6 +26,7 @@ struct AdminState {
     metrics: PrometheusHandle,
     token: Option<String>,
     events: Arc<dyn Emit>,
+    defences: Arc<Defences>,
 }
 
 /// The admin HTTP API (axum), served as a pingora background service.
@@ -35,6 +42,7 @@ impl AdminService {
         metrics: PrometheusHandle,
         token: Option<String>,
         events: Arc<dyn Emit>,
+        defences: Arc<Defences>,
     ) -> Self {
         AdminService {
             listener: Mutex::new(Some(listener)),
@@ -42,6 +50,7 @@ impl AdminService {
                 metrics,
                 token,
                 events,
+                defences,
             },
         }
     }
@@ -55,6 +64,17 @@ fn router(state: AdminState) -> Router {
         .route(
             "/v1/events",
             post(ingest::post_event).layer(DefaultBodyLimit::max(ingest::MAX_BODY)),
+        )
+        .route(
+            "/v1/auth/events",
+            post(auth_events::post_auth_event).layer(DefaultBodyLimit::max(ingest::MAX_BODY)),
+        )
+        .route(
+            "/v1/blackbook",
+            get(blackbook::list)
+                .post(blackbook::ban)
+                .delete(blackbook::unban)
+                .layer(DefaultBodyLimit::max(ingest::MAX_BODY)),
         )
         .with_state(state)
 }

@@ -14,6 +14,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -33,13 +34,34 @@ use pingora::server::ShutdownWatch;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
+use palisade_state::ratelimit::{ConnGuard, ConnLimiter};
+
+use crate::forwarded::TrustedProxies;
 use crate::metrics::GuardMetrics;
+
+/// The per-client connection limit, counted by TCP peer at accept time.
+pub struct ConnLimit {
+    /// The counters.
+    pub limiter: ConnLimiter,
+    /// Peers never limited: trusted proxies (every client behind a load balancer shares its
+    /// address)...
+    pub exempt: TrustedProxies,
+    /// ...and the black book's allowlist.
+    pub book: Option<Arc<dyn palisade_state::State>>,
+}
+
+impl ConnLimit {
+    fn exempt(&self, ip: IpAddr) -> bool {
+        self.exempt.contains(ip) || self.book.as_ref().is_some_and(|b| b.is_allowlisted(ip))
+    }
+}
 
 /// Wraps an HTTP app so every accepted connection gets a header deadline and is counted.
 pub struct GuardedApp<A> {
     inner: Arc<A>,
     header_timeout: Duration,
     metrics: Arc<GuardMetrics>,
+    limit: Option<ConnLimit>,
 }
 
 impl<A> GuardedApp<A> {
@@ -49,7 +71,14 @@ impl<A> GuardedApp<A> {
             inner: Arc::new(inner),
             header_timeout,
             metrics,
+            limit: None,
         }
+    }
+
+    /// Refuses connections from a peer that already has the limit open.
+    pub fn with_connection_limit(mut self, limit: ConnLimit) -> Self {
+        self.limit = Some(limit);
+        self
     }
 }
 
@@ -66,7 +95,25 @@ impl<A: ServerApp + Send + Sync + 'static> ServerApp for GuardedApp<A> {
         // timeout apply, so it is counted but gets no header deadline.
         let http1 = !matches!(stream.selected_alpn_proto(), Some(ALPN::H2));
         let deadline = http1.then_some(self.header_timeout);
-        let stream: Stream = Box::new(GuardedStream::new(stream, deadline, self.metrics.clone()));
+        let mut slot = None;
+        if let Some(limit) = &self.limit {
+            let peer = stream
+                .get_socket_digest()
+                .and_then(|d| d.peer_addr().and_then(|a| a.as_inet()).map(|a| a.ip()));
+            if let Some(ip) = peer.filter(|ip| !limit.exempt(*ip)) {
+                match limit.limiter.acquire(ip) {
+                    Ok(g) => slot = Some(g),
+                    Err(_) => {
+                        // Closed without a word: answering would cost what the limit saves.
+                        self.metrics.connection_refused();
+                        return None;
+                    }
+                }
+            }
+        }
+        let mut stream = GuardedStream::new(stream, deadline, self.metrics.clone());
+        stream.slot = slot;
+        let stream: Stream = Box::new(stream);
         self.inner.process_new(stream, shutdown).await
     }
 
@@ -108,6 +155,8 @@ pub struct GuardedStream {
     tail: u32,
     sleep: Option<Pin<Box<Sleep>>>,
     metrics: Arc<GuardMetrics>,
+    /// The client's connection slot, given back when the connection closes.
+    slot: Option<ConnGuard>,
 }
 
 impl GuardedStream {
@@ -120,6 +169,7 @@ impl GuardedStream {
             tail: 0,
             sleep: None,
             metrics,
+            slot: None,
         }
     }
 

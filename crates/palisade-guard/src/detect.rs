@@ -56,11 +56,19 @@ pub(crate) enum Inspection {
 
 /// Runs the engine over the request head and the body bytes held so far.
 pub(crate) fn inspect(engine: &Engine, req: &RequestHeader, body: &[u8]) -> Verdict {
-    let headers: Vec<(&str, &[u8])> = req
+    let mut headers: Vec<(&str, &[u8])> = req
         .headers
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_bytes()))
         .collect();
+    // HTTP/2 carries the host as the `:authority` pseudo-header, not `Host`: give the engine
+    // the same view as HTTP/1 so it does not see a "missing Host".
+    let authority = req.uri.authority().map(|a| a.as_str());
+    if let Some(authority) = authority
+        && !req.headers.contains_key(http::header::HOST)
+    {
+        headers.push(("host", authority.as_bytes()));
+    }
     let target = String::from_utf8_lossy(req.raw_path());
     engine.inspect(&Request {
         method: req.method.as_str(),

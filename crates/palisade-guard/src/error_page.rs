@@ -5,6 +5,7 @@
 pub fn render(status: u16, request_id: &str) -> String {
     let title = match status {
         400 => "Bad request",
+        403 => "Forbidden",
         408 => "Request timeout",
         413 => "Request body too large",
         429 => "Too many requests",
@@ -18,6 +19,15 @@ pub fn render(status: u16, request_id: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} {title}</title></head>\n\
          <body><h1>{status} {title}</h1><p>Request id: <code>{request_id}</code></p></body></html>\n"
+    )
+}
+
+/// A page with a message of palisade's own (the report link's answers). `title` and `text`
+/// are static strings of ours, never request data.
+pub fn render_notice(title: &str, text: &str, request_id: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body><h1>{title}</h1><p>{text}</p><p>Request id: <code>{request_id}</code></p></body></html>\n"
     )
 }
 

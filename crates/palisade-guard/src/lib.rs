@@ -1,9 +1,9 @@
 //! The guard: a reverse proxy on [pingora] that puts palisade's policies in front of an
 //! app, plus its admin listener.
 //!
-//! This crate is an I/O shell. Decisions live in pure crates (`palisade-headers` today;
-//! detection, auth and state later); the guard calls them from pingora's request phases
-//! in the order docs/guard-phases.md gives.
+//! This crate is an I/O shell. Decisions live in pure crates (`palisade-headers`,
+//! `palisade-detect`, `palisade-auth`) and the black book (`palisade-state`); the guard calls
+//! them from pingora's request phases in the order docs/guard-phases.md gives.
 //!
 //! # Security
 //!
@@ -14,7 +14,9 @@
 #![warn(missing_docs)]
 
 mod admin;
+pub mod auth;
 mod conn;
+pub mod defence;
 pub mod detect;
 mod error;
 pub mod error_page;
@@ -24,6 +26,8 @@ pub mod proxy;
 mod server;
 pub mod settings;
 
+pub use auth::{AuthGuardSettings, Mailer};
+pub use defence::{BanAnswer, BlackbookSettings, RateLimitSettings, RateRule};
 pub use detect::{DetectMode, DetectSettings};
 pub use error::GuardError;
 pub use forwarded::TrustedProxies;

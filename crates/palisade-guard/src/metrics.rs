@@ -177,6 +177,21 @@ impl GuardMetrics {
         self.body_too_large.increment(1);
     }
 
+    /// One request refused because the client is in the black book.
+    pub(crate) fn banned(&self) {
+        metrics::counter!("palisade_blackbook_refused_total").increment(1);
+    }
+
+    /// One request refused by a rate limit.
+    pub(crate) fn rate_limited(&self) {
+        metrics::counter!("palisade_ratelimit_refused_total").increment(1);
+    }
+
+    /// One connection refused by the per-client connection limit.
+    pub(crate) fn connection_refused(&self) {
+        metrics::counter!("palisade_connlimit_refused_total").increment(1);
+    }
+
     /// Records the size of a body chunk the guard is holding.
     pub(crate) fn body_chunk(&self, len: usize) {
         let len = len as u64;

@@ -1,9 +1,9 @@
 //! The guard's request lifecycle on pingora's phases (see docs/guard-phases.md).
 //!
-//! Order: connection (header deadline, counted) → request id → body limit →
-//! upstream (forwarded headers) → response headers policy → log/metrics.
-//! Later phases (black book, rate limit, detection, login monitoring) slot in
-//! between the request id and the upstream.
+//! Order: connection (header deadline, per-IP limit, counted) → request id → client IP →
+//! report link → black book → rate limit → body limit → detection → login observe →
+//! upstream (forwarded headers, auth headers) → login outcome, response headers policy →
+//! log/metrics.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -14,14 +14,18 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HOST};
 use http::{HeaderName, HeaderValue};
-use palisade_core::{Category, Emit, Event, RequestId, Severity};
+use palisade_auth::{Attempt, BREACHED_HEADER, Decision, Outcome, REPORT_PATH, RISK_HEADER};
+use palisade_core::{Category, Emit, Event, RequestId, Severity, Timestamp};
 use palisade_detect::Verdict;
 use palisade_headers::{CspNonce, Policy, UpstreamPolicy, helmet_case};
+use palisade_state::{BanSource, Offence, Verdict as BanVerdict};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
 use pingora::proxy::FailToProxy;
 use pingora::{Error, ErrorSource, ErrorType, Result};
 
+use crate::auth::Watched;
+use crate::defence::{BanAnswer, Defences, RequestInfo};
 use crate::detect::{self, DetectMode, DetectSettings, Inspection};
 use crate::error_page;
 use crate::forwarded::{Forwarded, TrustedProxies};
@@ -59,6 +63,8 @@ const UNTRUSTED_ONLY_FROM_PROXIES: [HeaderName; 11] = [
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 const X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
+const RISK: HeaderName = HeaderName::from_static("x-palisade-auth-risk");
+const BREACHED: HeaderName = HeaderName::from_static("x-palisade-breached-password");
 
 /// The guard's [`ProxyHttp`] implementation.
 pub struct Guard {
@@ -72,6 +78,8 @@ pub struct Guard {
     metrics: Arc<GuardMetrics>,
     events: Arc<dyn Emit>,
     detect: Option<DetectSettings>,
+    /// Black book, rate limits and login monitor (shared with the admin API).
+    defences: Arc<Defences>,
     /// Last known state of the upstream: events go out on changes, not per failed request.
     upstream_up: AtomicBool,
 }
@@ -90,14 +98,27 @@ pub struct RequestCtx {
     inspection: Inspection,
     /// The body was read before connecting upstream (for inspection); its `Expect` is answered.
     body_prefetched: bool,
+    /// The body read ahead, kept only for a watched login or account-change route.
+    body: Option<Bytes>,
+    /// The watched route this request is on.
+    watched: Option<Watched>,
+    /// The login attempt (its password already dropped), decided in `response_filter`.
+    attempt: Option<(usize, Attempt)>,
+    /// The acting user of an account change.
+    change_user: Option<String>,
+    /// `X-Palisade-Auth-Risk` for the upstream.
+    risk: Option<&'static str>,
+    /// `X-Palisade-Breached-Password` for the upstream.
+    breached: Option<u64>,
 }
 
 impl Guard {
     /// Builds the guard from its settings.
-    pub fn new(
+    pub(crate) fn new(
         settings: &GuardSettings,
         metrics: Arc<GuardMetrics>,
         events: Arc<dyn Emit>,
+        defences: Arc<Defences>,
     ) -> Self {
         Guard {
             upstream: settings.upstream.clone(),
@@ -110,6 +131,7 @@ impl Guard {
             metrics,
             events,
             detect: settings.detect.clone(),
+            defences,
             upstream_up: AtomicBool::new(true),
         }
     }
@@ -179,6 +201,9 @@ impl Guard {
             ctx.body_prefetched = true;
             ctx.inspection = Inspection::Done;
             let verdict = detect::inspect(&detect.engine, session.req_header(), &body);
+            if ctx.watched.is_some() {
+                ctx.body = Some(body.freeze());
+            }
             return self.refuse_if(session, ctx, detect, verdict).await;
         }
         ctx.inspection = Inspection::Holding(bytes::BytesMut::new());
@@ -261,6 +286,9 @@ impl Guard {
         );
         if let Some(f) = &ctx.forwarded {
             event = event.with_source_ip(f.client_ip);
+            let offence = Offence::new(f.client_ip, event.category.clone(), event.message.clone());
+            let info = self.request_info(session, ctx);
+            self.defences.offence(&offence, Some(&info));
         }
         if !blocked {
             self.events.emit(event);
@@ -270,6 +298,303 @@ impl Guard {
         // Stored before the 403 leaves: whatever the client saw was recorded.
         self.events.emit_durable(event).await;
         Ok(true)
+    }
+
+    /// The request, for events.
+    fn request_info(&self, session: &Session, ctx: &mut RequestCtx) -> RequestInfo {
+        let req = session.req_header();
+        RequestInfo {
+            id: self.request_id(ctx).as_str().to_owned(),
+            method: req.method.as_str().to_owned(),
+            host: host_of(req),
+            path: String::from_utf8_lossy(req.raw_path()).into_owned(),
+        }
+    }
+
+    /// `/.palisade/report/{token}`: a user says a login was not theirs. A valid, unused
+    /// token bans the login's IP and raises a critical event; anything else gets one
+    /// generic page (which kind of invalid is nobody's business). Returns `Ok(true)` when
+    /// the path was ours.
+    async fn report_link(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        let Some(auth) = self.defences.auth.as_ref().filter(|a| a.reports_enabled()) else {
+            return Ok(false);
+        };
+        let path = session.req_header().uri.path();
+        let Some(token) = path.strip_prefix(REPORT_PATH) else {
+            return Ok(false);
+        };
+        let token = token.to_owned();
+        let mut info = self.request_info(session, ctx);
+        // The token is a capability: never in an event.
+        info.path = REPORT_PATH.to_owned();
+        let (status, title, text) = match auth.redeem(&token) {
+            Ok(decision) => {
+                if let Some((ip, ttl)) = decision.ban() {
+                    let reason = decision.to_event().message;
+                    self.defences
+                        .ban_ip(ip, ttl, BanSource::Report, &reason, Some(&info));
+                }
+                let mut event = decision.to_event().with_request(
+                    info.id.clone(),
+                    info.method.clone(),
+                    info.host.clone(),
+                    info.path.clone(),
+                );
+                if let Some(f) = &ctx.forwarded {
+                    event = event.with_field("reported_from", f.client_ip.to_string());
+                }
+                self.events.emit_durable(event).await;
+                (
+                    200,
+                    "Thank you",
+                    "The sign-in was reported and its address is blocked. Please change your password now.",
+                )
+            }
+            Err(e) => {
+                tracing::info!("report link refused: {e}");
+                (
+                    400,
+                    "This link cannot be used",
+                    "It is invalid, has expired, or was already used.",
+                )
+            }
+        };
+        let body = error_page::render_notice(title, text, self.request_id(ctx).as_str());
+        self.send_body(session, ctx, status, body, &[]).await;
+        Ok(true)
+    }
+
+    /// The black book: a banned client is answered at once, before any other work.
+    async fn blackbook(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        ip: IpAddr,
+    ) -> Result<bool> {
+        let Some(book) = &self.defences.book else {
+            return Ok(false);
+        };
+        let now = Timestamp::now();
+        let BanVerdict::Banned(ban) = book.state.check(ip, now) else {
+            return Ok(false);
+        };
+        self.metrics.banned();
+        match book.answer {
+            BanAnswer::Forbidden => self.send_page(session, ctx, 403).await,
+            BanAnswer::TooManyRequests => {
+                let body = error_page::render(429, self.request_id(ctx).as_str());
+                let extra: Vec<(&'static str, String)> = ban
+                    .remaining(now)
+                    .map(|d| ("retry-after", d.as_secs().max(1).to_string()))
+                    .into_iter()
+                    .collect();
+                self.send_body(session, ctx, 429, body, &extra).await;
+            }
+            BanAnswer::Tarpit(delay) => {
+                tokio::time::sleep(delay).await;
+                self.send_page(session, ctx, 403).await;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Rate limits: the global quota and the first matching rule; over either → `429`.
+    async fn rate_limit(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        ip: IpAddr,
+    ) -> Result<bool> {
+        let Some(limits) = &self.defences.limits else {
+            return Ok(false);
+        };
+        if self
+            .defences
+            .book
+            .as_ref()
+            .is_some_and(|b| b.state.is_allowlisted(ip))
+        {
+            return Ok(false);
+        }
+        let now = Instant::now();
+        let req = session.req_header();
+        let rule = limits.rule(&req.method, req.uri.path()).map(|r| r.policy);
+        let mut refused = None;
+        for policy in limits.global.into_iter().chain(rule) {
+            let d = limits.limiter.check(policy, ip, now);
+            if !d.allowed {
+                refused = Some((
+                    d.quota.name().to_owned(),
+                    d.retry_after_header(),
+                    d.policy_header(),
+                    d.ratelimit_header(),
+                ));
+                break;
+            }
+        }
+        let Some((name, retry, policy, state)) = refused else {
+            return Ok(false);
+        };
+        self.metrics.rate_limited();
+        let info = self.request_info(session, ctx);
+        self.defences.rate_limited(ip, &name, &info);
+        let mut extra = vec![("ratelimit-policy", policy), ("ratelimit", state)];
+        if let Some(r) = retry {
+            extra.push(("retry-after", r));
+        }
+        let body = error_page::render(429, self.request_id(ctx).as_str());
+        self.send_body(session, ctx, 429, body, &extra).await;
+        Ok(true)
+    }
+
+    /// Reads a small declared body ahead (as detection does), for a login route's selectors.
+    async fn read_small_body(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<()> {
+        if ctx.body_prefetched || !matches!(ctx.inspection, Inspection::Skipped | Inspection::Done)
+        {
+            return Ok(());
+        }
+        let req = session.req_header();
+        let chunked = req
+            .headers
+            .get(http::header::TRANSFER_ENCODING)
+            .is_some_and(|v| !v.as_bytes().is_empty());
+        let declared = req
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        let Some(n) = declared.filter(|n| !chunked && *n > 0 && *n <= PREFETCH_MAX) else {
+            return Ok(());
+        };
+        if req.headers.get(http::header::EXPECT).is_some() {
+            session.as_mut().write_continue_response().await?;
+        }
+        session.as_mut().enable_retry_buffering();
+        let mut body = bytes::BytesMut::with_capacity(n);
+        while let Some(chunk) = session.as_mut().read_request_body().await? {
+            body.extend_from_slice(&chunk);
+            if body.len() > PREFETCH_MAX {
+                break;
+            }
+        }
+        ctx.body_prefetched = true;
+        ctx.body = Some(body.freeze());
+        Ok(())
+    }
+
+    /// Login monitoring, request side: reads the attempt, answers `429` for a username under
+    /// attack (when configured), checks the password against the breach corpus (then drops
+    /// it), and keeps the attempt for `response_filter`.
+    async fn auth_observe(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        ip: IpAddr,
+    ) -> Result<bool> {
+        let (Some(auth), Some(watched)) = (&self.defences.auth, ctx.watched) else {
+            return Ok(false);
+        };
+        self.read_small_body(session, ctx).await?;
+        let body = ctx.body.take().unwrap_or_default();
+        let req = session.req_header();
+        let target = String::from_utf8_lossy(req.raw_path()).into_owned();
+        let i = match watched {
+            Watched::Change(i) => {
+                ctx.change_user = auth
+                    .settings
+                    .routes
+                    .account_change
+                    .get(i)
+                    .and_then(|r| r.user(&target, &req.headers, &body));
+                return Ok(false);
+            }
+            Watched::Login(i) => i,
+        };
+        let Some(route) = auth.settings.routes.login.get(i) else {
+            return Ok(false);
+        };
+        let Some(mut attempt) = route.extract(&req.method, &target, &req.headers, &body) else {
+            return Ok(false);
+        };
+        drop(body);
+        let risk = auth.risk(&attempt.username, ip);
+        ctx.risk = risk.header_value();
+        if risk.block {
+            let extra: Vec<(&'static str, String)> = risk
+                .retry_after
+                .map(|d| ("retry-after", d.as_secs().max(1).to_string()))
+                .into_iter()
+                .collect();
+            let body = error_page::render(429, self.request_id(ctx).as_str());
+            self.send_body(session, ctx, 429, body, &extra).await;
+            return Ok(true);
+        }
+        // The password's only use: its SHA-1, taken at once; the password is dropped (zeroed).
+        let hash = attempt.password.take().map(|p| p.sha1());
+        if let Some(hash) = hash.filter(|_| auth.pwned_enabled())
+            && let Some(count) = auth.breach_count(hash).await
+        {
+            attempt.set_breach_count(count);
+            ctx.breached = Some(count);
+            if auth.block_breached() {
+                let info = self.request_info(session, ctx);
+                let decision = Decision::BreachedPassword {
+                    user: attempt.username.clone(),
+                    ip,
+                    count,
+                    outcome: Outcome::Unknown,
+                };
+                let event = decision
+                    .to_event()
+                    .with_request(info.id, info.method, info.host, info.path)
+                    .with_field("action", "blocked");
+                self.events.emit_durable(event).await;
+                self.send_page(session, ctx, 403).await;
+                return Ok(true);
+            }
+        }
+        ctx.attempt = Some((i, attempt));
+        Ok(false)
+    }
+
+    /// Login monitoring, response side: the outcome from the app's answer, then the
+    /// monitor's decisions (events, bans, mails).
+    fn auth_outcome(&self, session: &Session, resp: &ResponseHeader, ctx: &mut RequestCtx) {
+        let Some(auth) = &self.defences.auth else {
+            return;
+        };
+        let Some(ip) = ctx.forwarded.as_ref().map(|f| f.client_ip) else {
+            return;
+        };
+        let decisions = match (ctx.attempt.take(), ctx.watched) {
+            (Some((i, attempt)), _) => {
+                let Some(route) = auth.settings.routes.login.get(i) else {
+                    return;
+                };
+                let outcome = route.outcome(resp.status, &resp.headers);
+                auth.observe(&attempt, outcome, ip)
+            }
+            (None, Some(Watched::Change(i))) => {
+                let succeeded = auth
+                    .settings
+                    .routes
+                    .account_change
+                    .get(i)
+                    .is_some_and(|r| r.succeeded(resp.status, &resp.headers));
+                if !succeeded {
+                    return;
+                }
+                auth.account_change(i, ctx.change_user.as_deref(), ip)
+                    .into_iter()
+                    .collect()
+            }
+            _ => return,
+        };
+        if decisions.is_empty() {
+            return;
+        }
+        let info = self.request_info(session, ctx);
+        self.defences.decide(decisions, Some(&info));
     }
 
     /// Records the upstream going down or coming back, once per change.
@@ -342,9 +667,24 @@ impl Guard {
     /// Sends a small page of palisade's own (413, 502, 504…), with the policy applied.
     async fn send_page(&self, session: &mut Session, ctx: &mut RequestCtx, status: u16) {
         let body = error_page::render(status, self.request_id(ctx).as_str());
-        let Ok(mut resp) = ResponseHeader::build(status, Some(6)) else {
+        self.send_body(session, ctx, status, body, &[]).await;
+    }
+
+    /// Sends `body` (a page of ours) with `status`, the policy and `extra` headers.
+    async fn send_body(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        status: u16,
+        body: String,
+        extra: &[(&'static str, String)],
+    ) {
+        let Ok(mut resp) = ResponseHeader::build(status, Some(6 + extra.len())) else {
             return;
         };
+        for (name, value) in extra {
+            let _ = resp.insert_header(*name, value.as_str());
+        }
         let _ = resp.insert_header("content-type", "text/html; charset=utf-8");
         let _ = resp.insert_header(CONTENT_LENGTH, body.len().to_string());
         let _ = resp.insert_header("cache-control", "no-store");
@@ -458,10 +798,26 @@ impl ProxyHttp for Guard {
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok());
-        ctx.forwarded = Some(self.trusted.resolve(peer, xff));
+        let forwarded = self.trusted.resolve(peer, xff);
+        let client = forwarded.client_ip;
+        ctx.forwarded = Some(forwarded);
 
+        if self.report_link(session, ctx).await? {
+            return Ok(true);
+        }
+        if self.blackbook(session, ctx, client).await? {
+            return Ok(true);
+        }
+        if self.rate_limit(session, ctx, client).await? {
+            return Ok(true);
+        }
+
+        let req = session.req_header();
         if self.headers.for_path(req.uri.path()).wants_nonce() {
             ctx.nonce = Some(CspNonce::generate());
+        }
+        if let Some(auth) = &self.defences.auth {
+            ctx.watched = auth.watched(&req.method, &String::from_utf8_lossy(req.raw_path()));
         }
 
         let declared = req
@@ -474,10 +830,12 @@ impl ProxyHttp for Guard {
             self.send_page(session, ctx, 413).await;
             return Ok(true);
         }
-        if let Some(detect) = &self.detect {
-            return self.detect_head(session, ctx, detect, declared).await;
+        if let Some(detect) = &self.detect
+            && self.detect_head(session, ctx, detect, declared).await?
+        {
+            return Ok(true);
         }
-        Ok(false)
+        self.auth_observe(session, ctx, client).await
     }
 
     async fn upstream_peer(
@@ -550,6 +908,15 @@ impl ProxyHttp for Guard {
             }
         }
         upstream_request.insert_header(REQUEST_ID, self.request_id_value(ctx))?;
+        // The login-monitoring headers are ours to set: a client's own are removed.
+        upstream_request.remove_header(&RISK);
+        upstream_request.remove_header(&BREACHED);
+        if let Some(risk) = ctx.risk {
+            upstream_request.insert_header(RISK_HEADER, risk)?;
+        }
+        if let Some(count) = ctx.breached {
+            upstream_request.insert_header(BREACHED_HEADER, count.to_string())?;
+        }
         match &ctx.nonce {
             Some(nonce) => upstream_request.insert_header(CSP_NONCE, nonce.as_str())?,
             // Never let a client choose the nonce the app will trust.
@@ -615,6 +982,9 @@ impl ProxyHttp for Guard {
             ctx.nonce.as_ref(),
         );
         upstream_response.insert_header(REQUEST_ID, self.request_id_value(ctx))?;
+        if ctx.watched.is_some() {
+            self.auth_outcome(session, upstream_response, ctx);
+        }
         Ok(())
     }
 

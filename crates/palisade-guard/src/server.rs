@@ -16,7 +16,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use palisade_core::Emit;
 
 use crate::admin::AdminService;
-use crate::conn::GuardedApp;
+use crate::auth::AuthRuntime;
+use crate::conn::{ConnLimit, GuardedApp};
+use crate::defence::Defences;
 use crate::error::GuardError;
 use crate::metrics::{GuardMetrics, install_recorder};
 use crate::proxy::Guard;
@@ -71,14 +73,32 @@ impl GuardServer {
         let mut server = Server::new_with_opt_and_conf(None, conf);
         server.bootstrap();
 
-        let guard = Guard::new(&settings, metrics.clone(), events.clone());
+        let defences = Arc::new(Defences::new(
+            events.clone(),
+            settings.blackbook.clone(),
+            settings.ratelimit.clone(),
+            settings.auth.clone().map(AuthRuntime::new),
+        ));
+        defences.start_upkeep();
+        let guard = Guard::new(&settings, metrics.clone(), events.clone(), defences.clone());
         let mut proxy = pingora::proxy::http_proxy(&server.configuration, guard);
         // HTTP/2 has no header deadline (conn.rs); an idle h2 connection is closed
         // after the keep-alive time, as an idle HTTP/1 one is.
         let mut options = HttpServerOptions::default();
         options.h2_idle_timeout = Some(settings.timeouts.keepalive);
         proxy.server_options = Some(options);
-        let app = GuardedApp::new(proxy, settings.timeouts.client_header, metrics.clone());
+        let mut app = GuardedApp::new(proxy, settings.timeouts.client_header, metrics.clone());
+        if let Some(limiter) = settings
+            .ratelimit
+            .as_ref()
+            .and_then(|r| r.connections.clone())
+        {
+            app = app.with_connection_limit(ConnLimit {
+                limiter,
+                exempt: settings.trusted_proxies.clone(),
+                book: settings.blackbook.as_ref().map(|b| b.state.clone()),
+            });
+        }
         let mut service = Service::new("palisade guard".to_owned(), app);
         let listen = settings.listen.to_string();
         match &settings.tls {
@@ -102,7 +122,7 @@ impl GuardServer {
                 .map_err(|e| GuardError::Metrics(e.to_string()))?;
             server.add_service(background_service(
                 "palisade admin",
-                AdminService::new(listener, handle, admin_token, events),
+                AdminService::new(listener, handle, admin_token, events, defences),
             ));
         }
         Ok(GuardServer {

@@ -35,6 +35,12 @@ pub struct GuardSettings {
     pub threads: usize,
     /// Attack detection; `None` when off.
     pub detect: Option<crate::detect::DetectSettings>,
+    /// The black book of banned clients; `None` when off.
+    pub blackbook: Option<crate::defence::BlackbookSettings>,
+    /// Rate and connection limits; `None` when off.
+    pub ratelimit: Option<crate::defence::RateLimitSettings>,
+    /// Login monitoring; `None` when no route is watched.
+    pub auth: Option<crate::auth::AuthGuardSettings>,
 }
 
 /// Deadlines, each one a defence against a different way of tying the guard up.

@@ -42,6 +42,8 @@ pub struct SqliteState {
     book: BlackBook,
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// SQLite's `data_version` when last checked (it moves when another connection commits).
+    data_version: Mutex<Option<i64>>,
 }
 
 impl SqliteState {
@@ -67,18 +69,47 @@ impl SqliteState {
             })
             .map_err(sql)?;
         let bans = load(&conn).map_err(sql)?;
+        let version: Option<i64> = conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))
+            .ok();
         let book = BlackBook::new(config)?;
         book.load(bans, now);
         Ok(SqliteState {
             book,
             conn: Mutex::new(conn),
             path: path.to_owned(),
+            data_version: Mutex::new(version),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Picks up changes another process (`palisade blackbook ban`, a second guard) committed
+    /// to the database since the last call: when SQLite's `data_version` moved, the hit
+    /// counters are written back and every entry is reloaded. Returns whether it reloaded.
+    /// Cheap when nothing changed (one pragma), so a guard can call it every few seconds.
+    pub fn reload_if_changed(&self, now: Timestamp) -> Result<bool, StateError> {
+        let mut conn = self.conn();
+        let sql = |e| StateError::sqlite(&self.path, e);
+        let version: i64 = conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))
+            .map_err(sql)?;
+        let mut seen = self.data_version.lock().unwrap_or_else(|p| p.into_inner());
+        if *seen == Some(version) {
+            return Ok(false);
+        }
+        *seen = Some(version);
+        drop(seen);
+        let dirty: Vec<Change> = self.book.dirty().into_iter().map(Change::Upsert).collect();
+        if !dirty.is_empty() {
+            persist_hits(&mut conn, &dirty).map_err(sql)?;
+        }
+        let bans = load(&conn).map_err(sql)?;
+        self.book.replace(bans, now);
+        Ok(true)
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -174,6 +205,26 @@ fn persist(conn: &mut Connection, changes: &[Change]) -> rusqlite::Result<()> {
     tx.commit()
 }
 
+/// Writes back only hit counters and last-seen times (a reload must not resurrect a row
+/// another process deleted).
+fn persist_hits(conn: &mut Connection, changes: &[Change]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut update =
+            tx.prepare_cached("UPDATE bans SET hits = ?2, last_seen = ?3 WHERE target = ?1")?;
+        for change in changes {
+            if let Change::Upsert(b) = change {
+                update.execute(params![
+                    b.target.to_string(),
+                    i64::try_from(b.hits).unwrap_or(i64::MAX),
+                    b.last_seen.0,
+                ])?;
+            }
+        }
+    }
+    tx.commit()
+}
+
 impl State for SqliteState {
     fn check(&self, ip: IpAddr, now: Timestamp) -> Verdict {
         self.book.check(ip, now)
@@ -222,5 +273,9 @@ impl State for SqliteState {
 
     fn stats(&self) -> BookStats {
         self.book.stats()
+    }
+
+    fn refresh(&self, now: Timestamp) -> Result<bool, StateError> {
+        self.reload_if_changed(now)
     }
 }

@@ -61,6 +61,13 @@ pub trait State: Send + Sync {
 
     /// Size accounting.
     fn stats(&self) -> BookStats;
+
+    /// Picks up changes other processes made to shared storage (every few seconds); true
+    /// when the book was reloaded. Backends without shared storage have nothing to do.
+    fn refresh(&self, now: Timestamp) -> Result<bool, StateError> {
+        let _ = now;
+        Ok(false)
+    }
 }
 
 /// The in-memory backend: everything is lost on restart. For tests, demos, and instances

@@ -108,3 +108,47 @@ fn imports_and_forgetting_are_written_through() {
     let state = SqliteState::open(&path, config, at(72)).unwrap();
     assert_eq!(state.stats().entries, 0);
 }
+
+#[test]
+fn a_guard_picks_up_changes_another_process_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bb.db");
+    let now = T0;
+    let guard = SqliteState::open(&path, BookConfig::default(), now).unwrap();
+    assert!(
+        !guard.reload_if_changed(now).unwrap(),
+        "nothing changed yet"
+    );
+    let ip: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+    {
+        let cli = SqliteState::open(&path, BookConfig::default(), now).unwrap();
+        cli.ban(
+            BanRequest::permanent(ip.into(), BanSource::Manual, "by hand"),
+            now,
+        )
+        .unwrap();
+    }
+    assert!(!guard.check(ip, now).is_banned());
+    assert!(guard.reload_if_changed(now).unwrap());
+    assert!(guard.check(ip, now).is_banned());
+    assert!(
+        !guard.reload_if_changed(now).unwrap(),
+        "its own view is current"
+    );
+    // Its own writes do not count as foreign changes, and survive the next reload.
+    let other: std::net::IpAddr = "198.51.100.1".parse().unwrap();
+    guard
+        .ban(
+            BanRequest::permanent(other.into(), BanSource::Manual, "x"),
+            now,
+        )
+        .unwrap();
+    assert!(!guard.reload_if_changed(now).unwrap());
+    {
+        let cli = SqliteState::open(&path, BookConfig::default(), now).unwrap();
+        cli.unban(ip.into(), now).unwrap();
+    }
+    assert!(guard.reload_if_changed(now).unwrap());
+    assert!(!guard.check(ip, now).is_banned());
+    assert!(guard.check(other, now).is_banned());
+}

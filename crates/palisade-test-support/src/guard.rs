@@ -41,6 +41,12 @@ pub struct GuardProcess {
 }
 
 fn spawn(bin: &Path, config: &Path, dir: &Path) -> Child {
+    // Appended across restarts, so a test can search everything the guard ever logged.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("guard.stderr"))
+        .expect("guard log file");
     Command::new(bin)
         .args(["guard", "--config"])
         .arg(config)
@@ -48,6 +54,7 @@ fn spawn(bin: &Path, config: &Path, dir: &Path) -> Child {
         .current_dir(dir)
         .env("PALISADE_LOG", "warn")
         .stdin(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("spawn palisade guard")
 }
@@ -95,7 +102,7 @@ impl GuardProcess {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("guard exited during start-up: {status}");
+                panic!("guard exited during start-up: {status}\n{}", self.stderr());
             }
             if TcpStream::connect(self.addr).is_ok() && TcpStream::connect(self.admin).is_ok() {
                 return;
@@ -103,6 +110,16 @@ impl GuardProcess {
             std::thread::sleep(Duration::from_millis(25));
         }
         panic!("guard did not start listening on {} within 20 s", self.addr);
+    }
+
+    /// Everything the guard wrote to stderr so far (its log), across restarts.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("guard.stderr")).unwrap_or_default()
+    }
+
+    /// The guard's config file.
+    pub fn config_path(&self) -> &Path {
+        &self.config
     }
 
     /// The guard's working directory (its default event store, `palisade.db`, is here).

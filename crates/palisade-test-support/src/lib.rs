@@ -10,4 +10,4 @@ mod upstream;
 pub use blackhole::Blackhole;
 pub use guard::{GuardProcess, free_port};
 pub use raw::{RawResponse, raw_get};
-pub use upstream::TestUpstream;
+pub use upstream::{LOGIN_PASSWORD, TestUpstream};

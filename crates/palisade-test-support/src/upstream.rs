@@ -99,6 +99,22 @@ fn app() -> Router {
         .route("/ws", get(ws))
         .route("/own-headers", get(own_headers))
         .route("/peer", get(peer))
+        .route("/login", post(login))
+}
+
+/// The one password `/login` accepts.
+pub const LOGIN_PASSWORD: &str = "correct horse battery staple";
+
+/// `POST /login` (form `username`, `password`): `302 /home` for [`LOGIN_PASSWORD`], else
+/// `302 /login?error=1` — the shape of most server-rendered apps' logins.
+async fn login(body: Bytes) -> Response {
+    let ok = form_urlencoded::parse(&body).any(|(k, v)| k == "password" && v == LOGIN_PASSWORD);
+    let to = if ok { "/home" } else { "/login?error=1" };
+    Response::builder()
+        .status(302)
+        .header("location", to)
+        .body(Body::empty())
+        .unwrap_or_default()
 }
 
 async fn echo(req: Request) -> Json<serde_json::Value> {

@@ -35,6 +35,93 @@ pub enum Command {
     /// Alert channels: send a test message through a sink.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// The black book of banned addresses: list, ban, unban, export, import.
+    Blackbook(BlackbookArgs),
+    /// Breached passwords: build the compact index from a Have I Been Pwned file.
+    #[command(subcommand)]
+    Pwned(PwnedCommand),
+}
+
+/// `palisade blackbook …`
+///
+/// Works on the black book's SQLite file directly (the guard need not run); a running guard
+/// picks the change up within `[blackbook] refresh` (2 s by default).
+#[derive(Debug, Args)]
+pub struct BlackbookArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: BlackbookCommand,
+    /// Config file whose `[blackbook]` to use [default: ./palisade.toml when it exists].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// The black book database, overriding the config.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub database: Option<PathBuf>,
+}
+
+/// An import/export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BookFormat {
+    /// `ip_or_cidr,reason,source,expires_at`
+    Csv,
+    /// An array of objects.
+    Json,
+    /// One address or network per line (fail2ban, CrowdSec lists).
+    Plain,
+}
+
+/// `palisade blackbook list|ban|unban|export|import`
+#[derive(Debug, Subcommand)]
+pub enum BlackbookCommand {
+    /// Active bans.
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bans an address or network (manual bans are never evicted).
+    Ban {
+        /// An IP address or CIDR network.
+        target: String,
+        /// How long, e.g. 1h, 7d [default: permanent].
+        #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
+        duration: Option<std::time::Duration>,
+        /// Why (shown in `list` and exports).
+        #[arg(long, default_value = "banned by hand")]
+        reason: String,
+    },
+    /// Lifts a ban (and forgets the target's previous bans).
+    Unban {
+        /// The address or network exactly as banned.
+        target: String,
+    },
+    /// Prints active bans.
+    Export {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BookFormat::Csv)]
+        format: BookFormat,
+    },
+    /// Adds bans from a file (`-`: standard input); a bad line is an error naming it.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Its format [default: from the extension, else plain].
+        #[arg(long, value_enum)]
+        format: Option<BookFormat>,
+    },
+}
+
+/// `palisade pwned …`
+#[derive(Debug, Subcommand)]
+pub enum PwnedCommand {
+    /// Converts a HIBP `HASH:COUNT` text file (sorted by hash) into the compact index the
+    /// guard searches fastest (`[auth.pwned] file` reads either).
+    Import {
+        /// The HIBP text file.
+        src: PathBuf,
+        /// The index to write (atomically).
+        dst: PathBuf,
+    },
 }
 
 /// Where a `--payload` is placed in the request it is tested in.

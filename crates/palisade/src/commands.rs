@@ -79,12 +79,21 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
     };
     let upstream = format!("{} ({})", rt.guard.upstream.url, rt.guard.upstream.addr);
     let admin = rt.guard.admin;
+    let mut settings = rt.guard;
+    if let Some(plan) = &rt.blackbook {
+        settings.blackbook = Some(crate::blackbook::open(plan)?);
+        if let Some(db) = &plan.database {
+            tracing::info!("black book in {}", db.display());
+        }
+    }
     let (emit, on_exit) = start_events(rt.events)?;
     let server =
-        GuardServer::build(rt.guard, rt.admin_token, emit).context("starting the guard")?;
+        GuardServer::build(settings, rt.admin_token, emit).context("starting the guard")?;
     tracing::info!(%listen, %upstream, "guard listening on {scheme}://{listen}, proxying to {upstream}");
     if let Some(admin) = admin {
-        tracing::info!("admin listener on http://{admin} (/healthz, /metrics, /v1/events)");
+        tracing::info!(
+            "admin listener on http://{admin} (/healthz, /metrics, /v1/events, /v1/auth/events, /v1/blackbook)"
+        );
     }
     server.run_then(on_exit)
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod blackbook;
 mod cli;
 mod commands;
 mod config;
@@ -45,6 +46,8 @@ fn main() -> ExitCode {
         Command::Detect(args) => detect::run(args),
         Command::Events(args) => events::run(args),
         Command::Alerts(cmd) => events::alerts(cmd),
+        Command::Blackbook(args) => blackbook::run(args),
+        Command::Pwned(cmd) => blackbook::pwned(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -166,7 +166,16 @@ fn help_lists_exactly_the_working_subcommands() {
     assert_eq!(
         commands,
         [
-            "guard", "demo", "config", "headers", "detect", "events", "alerts", "help"
+            "guard",
+            "demo",
+            "config",
+            "headers",
+            "detect",
+            "events",
+            "alerts",
+            "blackbook",
+            "pwned",
+            "help"
         ],
         "{}",
         run.stdout
@@ -795,4 +804,18 @@ fn config_print_never_shows_the_admin_token() {
     let run = scratch.run(&["config", "print", file]);
     run.expect_code(0).stdout_has("token = \"<redacted>\"");
     assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+}
+
+#[test]
+fn config_print_never_shows_the_report_link_secret() {
+    let scratch = Scratch::new();
+    let file = scratch.write(
+        "secret.toml",
+        "[auth.new_ip]\nsecret = \"0123456789abcdef0123456789abcdef-s3cret\"\nlink_base = \"https://app.example.com\"\n",
+    );
+    let run = scratch.run(&["config", "print", file]);
+    run.expect_code(0).stdout_has("secret = \"<redacted>\"");
+    assert!(!run.stdout.contains("s3cret"), "{}", run.stdout);
+    let printed = scratch.write("printed.toml", &run.stdout);
+    scratch.run(&["config", "check", printed]).expect_code(2);
 }

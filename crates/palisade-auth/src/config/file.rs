@@ -239,6 +239,10 @@ pub struct NewIpConfig {
     pub link_ttl: String,
     /// How long an IP reported through a link is banned (default `"24h"`).
     pub report_ban: String,
+    /// The `[[sinks]]` entry (kind `email`) whose relay mails users about new-IP logins, with
+    /// the report link. Optional: without it, `new_ip_login` events only. The binary checks
+    /// the name.
+    pub mail_sink: Option<String>,
 }
 
 impl Default for NewIpConfig {
@@ -250,6 +254,7 @@ impl Default for NewIpConfig {
             link_base: None,
             link_ttl: "7d".into(),
             report_ban: "24h".into(),
+            mail_sink: None,
         }
     }
 }
@@ -272,6 +277,9 @@ pub struct PwnedConfig {
     pub min_count: u64,
     /// Also report breached passwords on failed logins (default false: only on success).
     pub alert_on_failure: bool,
+    /// Refuse (403) a login whose password is breached, before the app sees it (default
+    /// false: the app gets the `X-Palisade-Breached-Password` header and decides).
+    pub block: bool,
 }
 
 impl Default for PwnedConfig {
@@ -284,6 +292,7 @@ impl Default for PwnedConfig {
             cache_ttl: "1h".into(),
             min_count: 1,
             alert_on_failure: false,
+            block: false,
         }
     }
 }

@@ -107,6 +107,10 @@ pub struct PwnedSettings {
     pub cache_ranges: std::num::NonZeroUsize,
     /// Cache lifetime.
     pub cache_ttl: Duration,
+    /// Breach count from which a password counts as breached.
+    pub min_count: u64,
+    /// Refuse logins with a breached password.
+    pub block: bool,
 }
 
 impl PwnedSettings {

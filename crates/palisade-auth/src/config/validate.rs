@@ -308,6 +308,8 @@ impl AuthConfig {
             api_timeout: duration("auth.pwned.api_timeout", &p.api_timeout, false)?,
             cache_ranges: cap("auth.pwned.cache_ranges", p.cache_ranges)?,
             cache_ttl: duration("auth.pwned.cache_ttl", &p.cache_ttl, false)?,
+            min_count: p.min_count,
+            block: p.block,
         };
         let l = &self.limits;
         let monitor = MonitorSettings {

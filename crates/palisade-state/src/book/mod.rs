@@ -377,6 +377,22 @@ impl BlackBook {
         self.rebuild(&m, now);
     }
 
+    /// Replaces every entry with `bans` (the storage's current contents, after another
+    /// process changed it). Offence scores are kept.
+    pub(crate) fn replace(&self, bans: Vec<Ban>, now: Timestamp) {
+        let mut m = self.lock();
+        m.records.clear();
+        for mut ban in bans {
+            ban.target = normalize_net(ban.target);
+            let e = Arc::new(Entry::new(ban));
+            if self.forgotten(&e, now) {
+                continue;
+            }
+            m.records.insert(e.ban.target, e);
+        }
+        self.rebuild(&m, now);
+    }
+
     pub(crate) fn purge(&self, now: Timestamp, changes: &mut Vec<Change>) -> PurgeSummary {
         let mut m = self.lock();
         let before = m.records.len();

@@ -5,6 +5,10 @@ use palisade_core::Timestamp;
 use crate::bounded::Aged;
 use crate::config::ScoreConfig;
 
+/// How far below the threshold a score may be and still ban (relative): with the default
+/// 10-minute half-life, a second offence of half the threshold still bans up to ~8 s later.
+const SLACK: f64 = 0.005;
+
 /// A client's score as of `at`; it halves every `half_life` from there.
 pub(crate) struct ScoreCell {
     score: f64,
@@ -38,7 +42,9 @@ impl ScoreCell {
             0.0
         };
         self.stale_at = self.at + (halvings * cfg.half_life.as_secs_f64() * 1000.0) as i64;
-        self.score >= cfg.threshold
+        // Offences of one burst add up to the threshold as configured (two scanner hits of
+        // 50 make 100) even though the first decayed by a hair in the milliseconds between.
+        self.score >= cfg.threshold * (1.0 - SLACK)
     }
 }
 

@@ -29,6 +29,20 @@ pub struct FileConfig {
     /// When to notify whom.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<super::events::AlertFile>,
+    /// The black book of banned clients.
+    pub blackbook: super::protect::BlackbookFile,
+    /// Rate and connection limits.
+    pub ratelimit: super::protect::RateLimitFile,
+    /// Login monitoring (palisade-auth's own keys).
+    #[serde(serialize_with = "redacted_auth")]
+    pub auth: palisade_auth::AuthConfig,
+}
+
+fn redacted_auth<S: serde::Serializer>(
+    a: &palisade_auth::AuthConfig,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    super::auth::redacted(a).serialize(s)
 }
 
 /// `[guard]`

@@ -5,11 +5,13 @@
 //! denies unknown keys, so a misspelt security setting is an error rather than a
 //! protection silently left off. docs/config.md documents each key.
 
+pub mod auth;
 pub mod detect;
 mod error;
 pub mod events;
 mod file;
 mod load;
+pub mod protect;
 mod runtime;
 
 pub use error::ConfigError;

@@ -30,6 +30,9 @@ pub struct Runtime {
     pub admin_token: Option<String>,
     /// The event pipeline's settings; `None` when `[events] enabled = false`.
     pub events: Option<palisade_events::EventsSettings>,
+    /// The black book, validated but not opened; `None` when off. `palisade guard` opens it
+    /// into `guard.blackbook`.
+    pub blackbook: Option<super::protect::BlackbookPlan>,
 }
 
 /// Where the config came from, so later errors can point into it.
@@ -192,8 +195,12 @@ impl Runtime {
         };
         let events = super::events::settings(cfg, src)?;
         let detect = super::detect::settings(&cfg.detect, src)?;
+        let blackbook = super::protect::blackbook(cfg, src)?;
+        let ratelimit = super::protect::ratelimit(cfg, src)?;
+        let auth = super::auth::settings(cfg, src)?;
         Ok(Runtime {
             events,
+            blackbook,
             guard: GuardSettings {
                 listen,
                 upstream,
@@ -208,6 +215,9 @@ impl Runtime {
                 headers: Arc::new(headers),
                 threads,
                 detect,
+                blackbook: None,
+                ratelimit,
+                auth,
             },
             admin_token,
         })

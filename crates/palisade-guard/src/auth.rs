@@ -1,0 +1,225 @@
+//! The login-monitoring phase's glue: the guard's settings for `palisade-auth`, the shared
+//! [`Monitor`] behind a `std::sync::Mutex` (held for microseconds, never across an await),
+//! the breached-password check off the proxy threads, and the new-IP mail.
+//!
+//! # Security
+//!
+//! Passwords stay in `palisade_auth::Password` (zeroed on drop) from extraction until their
+//! SHA-1 is taken, which is the first thing done with them; they never reach an event, a log
+//! line or the black book. Report tokens go only into the user's mail.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use palisade_auth::pwned::Pwned;
+use palisade_auth::{
+    Attempt, AuthSettings, Decision, Monitor, Outcome, PasswordHash, Risk, TokenError,
+    UsernamePolicy,
+};
+use palisade_core::Timestamp;
+
+/// Sends one plain-text mail to one address (the binary builds it from an email sink).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends; the error is for logs and must not contain the text.
+    async fn send(&self, to: &str, subject: &str, text: &str) -> Result<(), String>;
+}
+
+/// Login monitoring, validated.
+#[derive(Clone)]
+pub struct AuthGuardSettings {
+    /// Routes, thresholds, report links (from `[auth]`).
+    pub settings: AuthSettings,
+    /// The breached-password sources, opened.
+    pub pwned: Pwned,
+    /// Mails users about logins from new networks, when configured.
+    pub mailer: Option<Arc<dyn Mailer>>,
+}
+
+impl fmt::Debug for AuthGuardSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthGuardSettings")
+            .field("settings", &self.settings)
+            .field("pwned", &self.pwned.is_enabled())
+            .field("mailer", &self.mailer.is_some())
+            .finish()
+    }
+}
+
+/// Which watched route a request is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Watched {
+    /// `settings.routes.login[i]`.
+    Login(usize),
+    /// `settings.routes.account_change[i]`.
+    Change(usize),
+}
+
+/// The shared monitor and what it needs.
+pub(crate) struct AuthRuntime {
+    pub settings: AuthSettings,
+    pwned: Pwned,
+    monitor: Mutex<Monitor>,
+    mailer: Option<Arc<dyn Mailer>>,
+}
+
+impl AuthRuntime {
+    pub fn new(s: AuthGuardSettings) -> Self {
+        AuthRuntime {
+            monitor: Mutex::new(s.settings.monitor()),
+            settings: s.settings,
+            pwned: s.pwned,
+            mailer: s.mailer,
+        }
+    }
+
+    fn monitor(&self) -> MutexGuard<'_, Monitor> {
+        // A panic inside observe cannot leave the maps unusable: they are plain LRU caches.
+        self.monitor.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The watched route a request is on, if any.
+    pub fn watched(&self, method: &http::Method, target: &str) -> Option<Watched> {
+        let routes = &self.settings.routes;
+        if let Some(i) = routes.login.iter().position(|r| r.matches(method, target)) {
+            return Some(Watched::Login(i));
+        }
+        routes
+            .account_change
+            .iter()
+            .position(|r| r.matches(method, target))
+            .map(Watched::Change)
+    }
+
+    /// How usernames reported through the admin API are normalised (the first route's policy).
+    pub fn usernames(&self) -> UsernamePolicy {
+        let routes = &self.settings.routes;
+        routes
+            .login
+            .first()
+            .map(|r| r.usernames)
+            .or_else(|| routes.account_change.first().map(|r| r.usernames))
+            .unwrap_or_default()
+    }
+
+    pub fn observe(&self, attempt: &Attempt, outcome: Outcome, ip: IpAddr) -> Vec<Decision> {
+        self.monitor()
+            .observe(attempt, outcome, ip, Timestamp::now())
+    }
+
+    pub fn risk(&self, user: &str, ip: IpAddr) -> Risk {
+        self.monitor().risk(user, ip, Timestamp::now())
+    }
+
+    pub fn account_change(&self, i: usize, user: Option<&str>, ip: IpAddr) -> Option<Decision> {
+        let route = self.settings.routes.account_change.get(i)?;
+        Some(
+            self.monitor()
+                .account_change(route.kind, user, ip, Timestamp::now()),
+        )
+    }
+
+    pub fn redeem(&self, token: &str) -> Result<Decision, TokenError> {
+        self.monitor().redeem_report(token, Timestamp::now())
+    }
+
+    pub fn reports_enabled(&self) -> bool {
+        self.settings.report.is_some()
+    }
+
+    pub fn pwned_enabled(&self) -> bool {
+        self.pwned.is_enabled()
+    }
+
+    pub fn block_breached(&self) -> bool {
+        self.settings.pwned.block
+    }
+
+    /// The breach count of a password hash, at least `min_count`; `None` when not breached
+    /// or the check failed (logged: a broken source must not lock users out). The file is
+    /// searched on a blocking thread so a cold disk never stalls the proxy.
+    pub async fn breach_count(&self, hash: PasswordHash) -> Option<u64> {
+        let mut found = None;
+        if let Some(file) = self.pwned.file.clone() {
+            match tokio::task::spawn_blocking(move || file.lookup(&hash)).await {
+                Ok(Ok(n)) => found = n,
+                Ok(Err(e)) => tracing::warn!("breached-password file: {e}"),
+                Err(e) => tracing::warn!("breached-password file lookup: {e}"),
+            }
+        }
+        if found.is_none()
+            && let Some(api) = &self.pwned.api
+        {
+            match api.lookup(&hash).await {
+                Ok(n) => found = n,
+                Err(e) => tracing::warn!("breached-password API: {e}"),
+            }
+        }
+        found.filter(|n| *n >= self.settings.pwned.min_count)
+    }
+
+    /// Mails the user of a new-IP login their "this wasn't me" link, on a background task.
+    pub fn mail_new_ip(&self, decision: &Decision) {
+        let Decision::NewIpLogin {
+            user,
+            ip,
+            prefix,
+            email: Some(email),
+            report,
+        } = decision
+        else {
+            return;
+        };
+        let (Some(mailer), Some(links)) = (&self.mailer, &self.settings.report) else {
+            return;
+        };
+        let link = report.as_ref().map(|t| t.link(&links.link_base));
+        let ttl = humantime::format_duration(links.ttl).to_string();
+        let text = new_ip_text(user, *ip, &prefix.to_string(), link.as_deref(), &ttl);
+        let mailer = mailer.clone();
+        let to = email.clone();
+        tokio::spawn(async move {
+            if let Err(e) = mailer.send(&to, "New sign-in to your account", &text).await {
+                tracing::warn!("new-IP login mail could not be sent: {e}");
+            }
+        });
+    }
+}
+
+fn new_ip_text(user: &str, ip: IpAddr, prefix: &str, link: Option<&str>, ttl: &str) -> String {
+    let mut text = format!(
+        "Hello,\n\nyour account {user} was just signed in to from a network it has not used \
+         before ({prefix}, address {ip}).\n\nIf this was you, there is nothing to do.\n"
+    );
+    if let Some(link) = link {
+        text.push_str(&format!(
+            "If it was not you, open this link: the address will be blocked and the sign-in \
+             reported.\n\n{link}\n\nThe link works once and for {ttl}. Then change your password.\n"
+        ));
+    } else {
+        text.push_str("If it was not you, change your password now.\n");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_mail_carries_the_link_on_a_line_of_its_own() {
+        let ip = std::net::IpAddr::from([203, 0, 113, 7]);
+        let text = super::new_ip_text(
+            "alice",
+            ip,
+            "203.0.113.0/24",
+            Some("https://x/.palisade/report/t"),
+            "7days",
+        );
+        assert!(
+            text.contains("\n\nhttps://x/.palisade/report/t\n\n"),
+            "{text}"
+        );
+        assert!(text.contains("203.0.113.7"));
+    }
+}

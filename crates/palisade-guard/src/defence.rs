@@ -1,0 +1,364 @@
+//! The black book and rate-limit phases' glue: their settings, offences turned into bans
+//! (each new ban an `ip_banned` event), throttled `rate_limited` events, and the upkeep loop
+//! that picks up bans other processes wrote and purges expired state.
+//!
+//! [`Defences`] is shared by the proxy phases and the admin API, so a ban is the same ban
+//! wherever it comes from.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ipnet::IpNet;
+use palisade_auth::Decision;
+use palisade_core::{Category, Emit, Event, Severity, Timestamp};
+use palisade_state::ratelimit::{ConnLimiter, PolicyId, RateLimiter};
+use palisade_state::{Ban, BanRequest, BanSource, Offence, State, StateError};
+
+use crate::auth::AuthRuntime;
+
+/// What a banned client gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BanAnswer {
+    /// `403 Forbidden` (default).
+    Forbidden,
+    /// `429 Too Many Requests`, with a `Retry-After` when the ban expires.
+    TooManyRequests,
+    /// Wait this long, then `403`: slows down tools that retry at once.
+    Tarpit(Duration),
+}
+
+/// The black book, validated.
+#[derive(Clone)]
+pub struct BlackbookSettings {
+    /// The backend (memory or SQLite).
+    pub state: Arc<dyn State>,
+    /// What a banned client gets.
+    pub answer: BanAnswer,
+    /// How often to pick up bans other processes (`palisade blackbook ban`) wrote.
+    pub refresh: Duration,
+}
+
+impl fmt::Debug for BlackbookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlackbookSettings")
+            .field("entries", &self.state.stats().entries)
+            .field("answer", &self.answer)
+            .field("refresh", &self.refresh)
+            .finish()
+    }
+}
+
+/// One `[[ratelimit.rule]]`: requests whose path starts with `prefix` (and, when given,
+/// with this method) count against `policy` too.
+#[derive(Debug, Clone)]
+pub struct RateRule {
+    /// Path prefix.
+    pub prefix: String,
+    /// Only this method, when set.
+    pub method: Option<http::Method>,
+    /// The rule's quota in the limiter.
+    pub policy: PolicyId,
+}
+
+/// Rate limits, validated.
+#[derive(Clone)]
+pub struct RateLimitSettings {
+    /// The limiter holding every quota.
+    pub limiter: Arc<RateLimiter>,
+    /// The per-client quota every request counts against, if any.
+    pub global: Option<PolicyId>,
+    /// Route rules, first match wins.
+    pub rules: Vec<RateRule>,
+    /// Open connections per client, counted at accept.
+    pub connections: Option<ConnLimiter>,
+    /// At most one `rate_limited` event per client per this long.
+    pub event_every: Duration,
+}
+
+impl fmt::Debug for RateLimitSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimitSettings")
+            .field("global", &self.global)
+            .field("rules", &self.rules)
+            .field("connections", &self.connections.is_some())
+            .field("event_every", &self.event_every)
+            .finish()
+    }
+}
+
+impl RateLimitSettings {
+    /// The rule for a request, if one matches.
+    pub fn rule(&self, method: &http::Method, path: &str) -> Option<&RateRule> {
+        self.rules
+            .iter()
+            .find(|r| path.starts_with(&r.prefix) && r.method.as_ref().is_none_or(|m| m == method))
+    }
+}
+
+/// The request an event is about.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestInfo {
+    pub id: String,
+    pub method: String,
+    pub host: Option<String>,
+    pub path: String,
+}
+
+impl RequestInfo {
+    fn stamp(&self, event: Event) -> Event {
+        event.with_request(
+            self.id.clone(),
+            self.method.clone(),
+            self.host.clone(),
+            self.path.clone(),
+        )
+    }
+}
+
+/// Remembers when each client last got an event, in bounded memory.
+struct Throttle {
+    every: Duration,
+    last: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+const THROTTLE_CAP: usize = 10_000;
+
+impl Throttle {
+    fn new(every: Duration) -> Self {
+        Throttle {
+            every,
+            last: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// True when `ip` may have another event now.
+    fn allow(&self, ip: IpAddr, now: Instant) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if last
+            .get(&ip)
+            .is_some_and(|t| now.saturating_duration_since(*t) < self.every)
+        {
+            return false;
+        }
+        if last.len() >= THROTTLE_CAP {
+            last.retain(|_, t| now.saturating_duration_since(*t) < self.every);
+            if last.len() >= THROTTLE_CAP {
+                // A spray of addresses: forgetting means at worst one extra event each.
+                last.clear();
+            }
+        }
+        last.insert(ip, now);
+        true
+    }
+}
+
+/// The black book, rate limits and login monitor, shared by the proxy and the admin API.
+pub(crate) struct Defences {
+    pub events: Arc<dyn Emit>,
+    pub book: Option<BlackbookSettings>,
+    pub limits: Option<RateLimitSettings>,
+    pub auth: Option<AuthRuntime>,
+    throttle: Throttle,
+}
+
+impl Defences {
+    pub fn new(
+        events: Arc<dyn Emit>,
+        book: Option<BlackbookSettings>,
+        limits: Option<RateLimitSettings>,
+        auth: Option<AuthRuntime>,
+    ) -> Self {
+        let every = limits
+            .as_ref()
+            .map_or(Duration::from_secs(60), |l| l.event_every);
+        Defences {
+            events,
+            book,
+            limits,
+            auth,
+            throttle: Throttle::new(every),
+        }
+    }
+
+    /// Counts an offence toward the client's score; a resulting ban is announced.
+    pub fn offence(&self, offence: &Offence, req: Option<&RequestInfo>) {
+        let Some(book) = &self.book else { return };
+        match book.state.record(offence, Timestamp::now()) {
+            Ok(Some(ban)) => self.announce(&ban, offence.ip, req),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("black book: {e}"),
+        }
+    }
+
+    /// Bans `ip` for `ttl` (the auth monitor's or a report's decision); announced.
+    pub fn ban_ip(
+        &self,
+        ip: IpAddr,
+        ttl: Duration,
+        source: BanSource,
+        reason: &str,
+        req: Option<&RequestInfo>,
+    ) -> Option<Ban> {
+        let book = self.book.as_ref()?;
+        let now = Timestamp::now();
+        let request = BanRequest::lasting(IpNet::from(ip), source, reason, ttl, now);
+        match book.state.ban(request, now) {
+            Ok(ban) => {
+                self.announce(&ban, ip, req);
+                Some(ban)
+            }
+            Err(StateError::Allowlisted(_)) => None,
+            Err(e) => {
+                tracing::warn!("black book: {e}");
+                None
+            }
+        }
+    }
+
+    /// The `ip_banned` event of a new ban.
+    pub fn announce(&self, ban: &Ban, ip: IpAddr, req: Option<&RequestInfo>) {
+        self.events.emit(ban_event(ban, Some(ip), req));
+    }
+
+    /// A client went over a rate limit: a throttled event, and a small offence.
+    pub fn rate_limited(&self, ip: IpAddr, quota: &str, req: &RequestInfo) {
+        if !self.throttle.allow(ip, Instant::now()) {
+            return;
+        }
+        let event = Event::new(
+            Category::RateLimited,
+            Severity::Low,
+            format!("rate limit `{quota}` exceeded"),
+        )
+        .with_source_ip(ip)
+        .with_field("quota", quota);
+        self.events.emit(req.stamp(event));
+        self.offence(
+            &Offence::new(ip, Category::RateLimited, format!("rate limit `{quota}`")),
+            Some(req),
+        );
+    }
+
+    /// Acts on the login monitor's decisions: each becomes an event; bans first (so a ban
+    /// is not announced twice by the scores), then offences, then mails.
+    pub fn decide(&self, decisions: Vec<Decision>, req: Option<&RequestInfo>) {
+        for d in &decisions {
+            if let Some((ip, ttl)) = d.ban() {
+                let source = match d {
+                    Decision::LoginReported { .. } => BanSource::Report,
+                    _ => BanSource::Rule,
+                };
+                let reason = d.to_event().message;
+                self.ban_ip(ip, ttl, source, &reason, req);
+            }
+        }
+        for d in decisions {
+            let mut event = d.to_event();
+            if let Some(r) = req {
+                event = r.stamp(event);
+            }
+            let offence = match &d {
+                Decision::StuffingFromIp { ip, .. } => Some(Offence::new(
+                    *ip,
+                    Category::CredentialStuffing,
+                    event.message.clone(),
+                )),
+                Decision::AuthFailure { ip, .. } => Some(Offence::new(
+                    *ip,
+                    Category::AuthFailure,
+                    event.message.clone(),
+                )),
+                _ => None,
+            };
+            self.events.emit(event);
+            if let Some(o) = offence {
+                self.offence(&o, req);
+            }
+            if let (Decision::NewIpLogin { .. }, Some(auth)) = (&d, &self.auth) {
+                auth.mail_new_ip(&d);
+            }
+        }
+    }
+
+    /// Starts the upkeep thread: picks up other processes' bans every `refresh`, and once a
+    /// minute drops expired entries, decayed scores and refilled rate-limit buckets.
+    pub fn start_upkeep(self: &Arc<Self>) {
+        if self.book.is_none() && self.limits.is_none() {
+            return;
+        }
+        let me = Arc::downgrade(self);
+        let refresh = self
+            .book
+            .as_ref()
+            .map_or(Duration::from_secs(60), |b| b.refresh)
+            .max(Duration::from_millis(100));
+        let spawned = std::thread::Builder::new()
+            .name("palisade-upkeep".into())
+            .spawn(move || {
+                let mut last_purge = Instant::now();
+                loop {
+                    std::thread::sleep(refresh);
+                    let Some(me) = me.upgrade() else { return };
+                    let now = Timestamp::now();
+                    if let Some(book) = &me.book
+                        && let Err(e) = book.state.refresh(now)
+                    {
+                        tracing::warn!("black book refresh: {e}");
+                    }
+                    if last_purge.elapsed() >= Duration::from_secs(60) {
+                        last_purge = Instant::now();
+                        if let Some(book) = &me.book
+                            && let Err(e) = book.state.maintain(now)
+                        {
+                            tracing::warn!("black book upkeep: {e}");
+                        }
+                        if let Some(l) = &me.limits {
+                            l.limiter.purge(Instant::now());
+                        }
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the black book upkeep thread: {e}");
+        }
+    }
+}
+
+/// The `ip_banned` event for a ban (`ip`: the client that triggered it, when one did).
+pub(crate) fn ban_event(ban: &Ban, ip: Option<IpAddr>, req: Option<&RequestInfo>) -> Event {
+    let until = ban
+        .expires_at
+        .map_or_else(|| "permanent".to_owned(), Timestamp::rfc3339);
+    let mut event = Event::new(
+        Category::IpBanned,
+        Severity::High,
+        format!("{} banned: {}", ban.target, ban.reason),
+    )
+    .with_source_ip(ip.unwrap_or(ban.target.addr()))
+    .with_field("target", ban.target.to_string())
+    .with_field("source", ban.source.as_str())
+    .with_field("until", until)
+    .with_field("bans", ban.bans.to_string());
+    if let Some(r) = req {
+        event = r.stamp(event);
+    }
+    event
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_allows_one_event_per_interval() {
+        let t = Throttle::new(Duration::from_secs(60));
+        let ip: IpAddr = "203.0.113.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let now = Instant::now();
+        assert!(t.allow(ip, now));
+        assert!(!t.allow(ip, now + Duration::from_secs(30)));
+        assert!(t.allow(ip, now + Duration::from_secs(61)));
+    }
+}

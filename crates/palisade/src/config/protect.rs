@@ -1,0 +1,444 @@
+//! `[blackbook]` and `[ratelimit]`: the file structs and their validation into the black
+//! book's [`BookConfig`] and the guard's [`RateLimitSettings`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ipnet::IpNet;
+use palisade_core::Category;
+use palisade_guard::{BanAnswer, RateLimitSettings, RateRule};
+use palisade_state::ratelimit::{
+    ConnLimitConfig, ConnLimiter, Quota, RateLimitConfig, RateLimiter,
+};
+use palisade_state::{BookConfig, ScoreConfig};
+use serde::{Deserialize, Serialize};
+
+use super::error::ConfigError;
+use super::file::{FileConfig, humantime_serde};
+use super::load::locate;
+use super::runtime::Source;
+
+/// Where the black book lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageFile {
+    /// A SQLite file: bans survive restarts; `palisade blackbook` edits it.
+    Sqlite,
+    /// Memory only: lost on restart.
+    Memory,
+}
+
+/// What a banned client gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerFile {
+    /// 403.
+    Forbidden,
+    /// 429 with `Retry-After`.
+    TooManyRequests,
+    /// Wait `tarpit_delay`, then 403.
+    Tarpit,
+}
+
+/// `[blackbook]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlackbookFile {
+    /// Refuse banned clients and ban repeat offenders.
+    pub enabled: bool,
+    /// `sqlite` or `memory`.
+    pub storage: StorageFile,
+    /// The SQLite file [default: `palisade-blackbook.db` beside the events database].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<PathBuf>,
+    /// `forbidden`, `too_many_requests` or `tarpit`.
+    pub answer: AnswerFile,
+    /// How long `tarpit` holds a banned client before its 403.
+    #[serde(with = "humantime_serde")]
+    pub tarpit_delay: Duration,
+    /// How often the guard picks up bans written by `palisade blackbook`.
+    #[serde(with = "humantime_serde")]
+    pub refresh: Duration,
+    /// Never banned, never rate limited (CIDRs).
+    pub allowlist: Vec<IpNet>,
+    /// Most entries (bans plus remembered expired ones).
+    pub max_entries: usize,
+    /// How long an expired ban is remembered to lengthen a repeat offender's next one.
+    #[serde(with = "humantime_serde")]
+    pub repeat_memory: Duration,
+    /// Automatic bans of an IPv6 client cover its /N.
+    pub ipv6_prefix: u8,
+    /// Offence scoring.
+    pub scoring: ScoringFile,
+}
+
+impl Default for BlackbookFile {
+    fn default() -> Self {
+        let d = BookConfig::default();
+        BlackbookFile {
+            enabled: true,
+            storage: StorageFile::Sqlite,
+            database: None,
+            answer: AnswerFile::Forbidden,
+            tarpit_delay: Duration::from_secs(2),
+            refresh: Duration::from_secs(2),
+            allowlist: loopback(),
+            max_entries: d.max_entries,
+            repeat_memory: d.repeat_memory,
+            ipv6_prefix: d.ipv6_prefix,
+            scoring: ScoringFile::default(),
+        }
+    }
+}
+
+/// The default allowlist: the machine itself is never banned — local health checks, and,
+/// when a local proxy is not listed in `trusted_proxies`, every client would look like it.
+fn loopback() -> Vec<IpNet> {
+    let v4 = ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(127, 0, 0, 0), 8)
+        .into_iter()
+        .map(IpNet::V4);
+    v4.chain([IpNet::from(std::net::IpAddr::from(
+        std::net::Ipv6Addr::LOCALHOST,
+    ))])
+    .collect()
+}
+
+/// `[blackbook.scoring]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringFile {
+    /// The score that bans.
+    pub threshold: f64,
+    /// Scores halve after this long without offences.
+    #[serde(with = "humantime_serde")]
+    pub half_life: Duration,
+    /// First ban length.
+    #[serde(with = "humantime_serde")]
+    pub base_ttl: Duration,
+    /// Each previous ban multiplies the length by this.
+    pub ttl_factor: f64,
+    /// Longest automatic ban.
+    #[serde(with = "humantime_serde")]
+    pub max_ttl: Duration,
+    /// Clients with a live score at most.
+    pub max_tracked: usize,
+    /// Weight of kinds not in `weights`.
+    pub default_weight: f64,
+    /// Weight per event category (`scanner = 50`).
+    pub weights: BTreeMap<String, f64>,
+}
+
+impl Default for ScoringFile {
+    fn default() -> Self {
+        let d = ScoreConfig::default();
+        ScoringFile {
+            threshold: d.threshold,
+            half_life: d.half_life,
+            base_ttl: d.base_ttl,
+            ttl_factor: d.ttl_factor,
+            max_ttl: d.max_ttl,
+            max_tracked: d.max_tracked,
+            default_weight: d.default_weight,
+            weights: d.weights.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+}
+
+/// `[ratelimit]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitFile {
+    /// Requests per client per `per` for every path (0: no global quota).
+    pub requests: u32,
+    /// The period of `requests`.
+    #[serde(with = "humantime_serde")]
+    pub per: Duration,
+    /// Requests allowed at once [default: `requests`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u32>,
+    /// Open connections per client (0: no limit); counted at accept, by TCP peer.
+    pub max_connections_per_ip: u32,
+    /// Clients (× quotas) tracked at most.
+    pub max_keys: usize,
+    /// At most one `rate_limited` event per client per this long.
+    #[serde(with = "humantime_serde")]
+    pub event_every: Duration,
+    /// Route rules, first match wins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule: Vec<RateRuleFile>,
+}
+
+impl Default for RateLimitFile {
+    fn default() -> Self {
+        RateLimitFile {
+            requests: 0,
+            per: Duration::from_secs(1),
+            burst: None,
+            max_connections_per_ip: 0,
+            max_keys: RateLimitConfig::default().max_keys,
+            event_every: Duration::from_secs(60),
+            rule: Vec::new(),
+        }
+    }
+}
+
+/// `[[ratelimit.rule]]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateRuleFile {
+    /// Name in the `RateLimit` headers and events [default: the path].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Path prefix.
+    pub path: String,
+    /// Only this method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Requests per client per `per`.
+    pub requests: u32,
+    /// The period.
+    #[serde(default = "second", with = "humantime_serde")]
+    pub per: Duration,
+    /// Requests at once [default: `requests`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u32>,
+}
+
+fn second() -> Duration {
+    Duration::from_secs(1)
+}
+
+/// The black book, validated but not opened (opening creates the database file).
+#[derive(Debug, Clone)]
+pub struct BlackbookPlan {
+    /// `None`: memory only.
+    pub database: Option<PathBuf>,
+    /// The book's settings.
+    pub config: BookConfig,
+    /// What a banned client gets.
+    pub answer: BanAnswer,
+    /// How often to pick up other processes' changes.
+    pub refresh: Duration,
+}
+
+fn located(src: &Source<'_>, path: &[&str], message: String) -> ConfigError {
+    let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+    let err = ConfigError::whole_file(src.name, message).with_key(path.join("."));
+    match locate(src.text, &path) {
+        Some(off) => err.at(src.text, off),
+        None => err,
+    }
+}
+
+/// The default black book file: beside the events database.
+pub fn default_database(events_db: &Path) -> PathBuf {
+    events_db
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join("palisade-blackbook.db")
+}
+
+/// Validates `[blackbook]`; `None` when `enabled = false`.
+pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookPlan>, ConfigError> {
+    let b = &cfg.blackbook;
+    if !b.enabled {
+        return Ok(None);
+    }
+    let s = &b.scoring;
+    let mut weights = BTreeMap::new();
+    for (name, w) in &s.weights {
+        let category: Category = name.parse().map_err(|e: palisade_core::BadCategory| {
+            located(
+                src,
+                &["blackbook", "scoring", "weights", name],
+                e.to_string(),
+            )
+        })?;
+        weights.insert(category, *w);
+    }
+    let config = BookConfig {
+        max_entries: b.max_entries,
+        allowlist: b.allowlist.clone(),
+        repeat_memory: b.repeat_memory,
+        ipv6_prefix: b.ipv6_prefix,
+        scoring: ScoreConfig {
+            threshold: s.threshold,
+            half_life: s.half_life,
+            weights,
+            default_weight: s.default_weight,
+            base_ttl: s.base_ttl,
+            ttl_factor: s.ttl_factor,
+            max_ttl: s.max_ttl,
+            max_tracked: s.max_tracked,
+        },
+    };
+    // The book's own checks (thresholds, factors, caps), reported against the section.
+    if let Err(e) = palisade_state::MemoryState::new(BookConfig {
+        max_entries: 1,
+        scoring: ScoreConfig {
+            max_tracked: 1,
+            ..config.scoring.clone()
+        },
+        ..config.clone()
+    }) {
+        return Err(located(src, &["blackbook"], e.to_string()));
+    }
+    if b.max_entries == 0 || s.max_tracked == 0 {
+        return Err(located(
+            src,
+            &["blackbook", "max_entries"],
+            "max_entries and scoring.max_tracked must be at least 1".into(),
+        ));
+    }
+    if b.refresh.is_zero() {
+        return Err(located(
+            src,
+            &["blackbook", "refresh"],
+            "`blackbook.refresh` must be longer than zero".into(),
+        ));
+    }
+    let answer = match b.answer {
+        AnswerFile::Forbidden => BanAnswer::Forbidden,
+        AnswerFile::TooManyRequests => BanAnswer::TooManyRequests,
+        AnswerFile::Tarpit => {
+            if b.tarpit_delay > Duration::from_secs(60) {
+                return Err(located(
+                    src,
+                    &["blackbook", "tarpit_delay"],
+                    "`blackbook.tarpit_delay` is at most 60s".into(),
+                ));
+            }
+            BanAnswer::Tarpit(b.tarpit_delay)
+        }
+    };
+    let database = match b.storage {
+        StorageFile::Memory => None,
+        StorageFile::Sqlite => Some(
+            b.database
+                .clone()
+                .unwrap_or_else(|| default_database(&cfg.events.database)),
+        ),
+    };
+    Ok(Some(BlackbookPlan {
+        database,
+        config,
+        answer,
+        refresh: b.refresh,
+    }))
+}
+
+fn quota(
+    src: &Source<'_>,
+    at: &[&str],
+    name: &str,
+    requests: u32,
+    per: Duration,
+    burst: Option<u32>,
+) -> Result<Quota, ConfigError> {
+    Quota::new(name, requests, per, burst.unwrap_or(requests))
+        .map_err(|e| located(src, at, e.to_string()))
+}
+
+/// Validates `[ratelimit]`; `None` when it limits nothing.
+pub fn ratelimit(
+    cfg: &FileConfig,
+    src: &Source<'_>,
+) -> Result<Option<RateLimitSettings>, ConfigError> {
+    let r = &cfg.ratelimit;
+    if r.requests == 0 && r.rule.is_empty() && r.max_connections_per_ip == 0 {
+        return Ok(None);
+    }
+    let mut quotas = Vec::new();
+    if r.requests > 0 {
+        quotas.push(quota(
+            src,
+            &["ratelimit", "requests"],
+            "global",
+            r.requests,
+            r.per,
+            r.burst,
+        )?);
+    }
+    let mut rules = Vec::new();
+    for (i, rule) in r.rule.iter().enumerate() {
+        let idx = i.to_string();
+        let at = |k: &'static str| ["ratelimit", "rule", idx.as_str(), k];
+        if !rule.path.starts_with('/') {
+            return Err(located(
+                src,
+                &at("path"),
+                format!("`{}` must be a path starting with `/`", rule.path),
+            ));
+        }
+        let method = match &rule.method {
+            Some(m) => Some(
+                http::Method::from_bytes(m.to_ascii_uppercase().as_bytes()).map_err(|_| {
+                    located(src, &at("method"), format!("`{m}` is not an HTTP method"))
+                })?,
+            ),
+            None => None,
+        };
+        let name = rule.name.clone().unwrap_or_else(|| rule.path.clone());
+        let name: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "_-.:".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = if quotas.iter().any(|q: &Quota| q.name() == name) {
+            format!("{name}-{i}")
+        } else {
+            name
+        };
+        quotas.push(quota(
+            src,
+            &at("requests"),
+            &name,
+            rule.requests,
+            rule.per,
+            rule.burst,
+        )?);
+        rules.push((rule.path.clone(), method, name));
+    }
+    let ipv6_prefix = cfg.blackbook.ipv6_prefix.min(128);
+    let limiter = RateLimiter::new(
+        RateLimitConfig {
+            max_keys: r.max_keys,
+            ipv6_prefix,
+        },
+        quotas,
+        Instant::now(),
+    )
+    .map_err(|e| located(src, &["ratelimit"], e.to_string()))?;
+    let global = limiter.policy_id("global").filter(|_| r.requests > 0);
+    let rules = rules
+        .into_iter()
+        .filter_map(|(prefix, method, name)| {
+            limiter.policy_id(&name).map(|policy| RateRule {
+                prefix,
+                method,
+                policy,
+            })
+        })
+        .collect();
+    let connections = (r.max_connections_per_ip > 0).then(|| {
+        ConnLimiter::new(ConnLimitConfig {
+            max_per_ip: r.max_connections_per_ip,
+            ipv6_prefix,
+            ..ConnLimitConfig::default()
+        })
+    });
+    Ok(Some(RateLimitSettings {
+        limiter: Arc::new(limiter),
+        global,
+        rules,
+        connections,
+        event_every: r.event_every,
+    }))
+}
