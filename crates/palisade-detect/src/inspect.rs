@@ -177,6 +177,7 @@ fn inspect<'e>(
         .filter(|e| e.applies_to_path(&norm_path))
         .collect();
     run.work += compiled.sensitive.check(&norm_path, &mut run.hits);
+    run.work += compiled.scanner.path(&norm_path, &mut run.hits);
     {
         let forms = &run.forms;
         let prefilter = compiled.families.prefilter();
@@ -190,6 +191,11 @@ fn inspect<'e>(
         run.work += compiled.families.check(&view, &mut run.hits);
     }
     run.flush(LocRef::Path);
+    // The path as a value: from the first segment holding a character no plain slug, id or
+    // file name has, to the end (`/api/items/1' or 'a'='a`, `/files/1;sleep 9`).
+    if let Some(tail) = path_tail(path) {
+        run.value(LocRef::Path, tail, Encoding::Path, Place::Segment);
+    }
 
     let mut name = String::new();
     let mut scratch = Vec::new();
@@ -239,6 +245,23 @@ fn headers(run: &mut Run<'_>, req: &Request<'_>) {
             let ua = String::from_utf8_lossy(value);
             run.work += run.compiled.scanner.user_agent(&ua, &mut run.hits);
             run.flush(LocRef::Header(&lower));
+        }
+        if lower == "referer"
+            && let Some(q) = memchr::memchr(b'?', value)
+            && value[q + 1..]
+                .iter()
+                .any(|&b| is_odd_path_byte(b) && !b"=&+,".contains(&b))
+        {
+            // A URL whose query holds more than words: its query values are parameters (of
+            // another page), read with the same gates as ours; the rest is a header value.
+            let (url, query_string) = (&value[..q], &value[q + 1..]);
+            let query_string =
+                &query_string[..memchr::memchr(b'#', query_string).unwrap_or(query_string.len())];
+            run.value(LocRef::Header(&lower), url, Encoding::Plain, Place::Header);
+            query::pairs(query_string, |_, v| {
+                run.value(LocRef::Header(&lower), v, Encoding::Query, Place::Param);
+            });
+            continue;
         }
         if INSPECTED.contains(&lower.as_str()) || run.config.extra_headers.contains(&lower) {
             run.value(
@@ -292,6 +315,34 @@ fn body(run: &mut Run<'_>, req: &Request<'_>) {
             });
         }
         BodyKind::Text => run.value(LocRef::Body, body, Encoding::Plain, Place::Body),
-        BodyKind::Binary => run.work += body.len() as u64,
+        BodyKind::Binary => {
+            run.work += body.len() as u64;
+            let java = content_type.is_some_and(|ct| {
+                memchr::memmem::find(&ct.to_ascii_lowercase(), b"java-serialized-object").is_some()
+            });
+            if java || body.starts_with(JAVA_MAGIC) {
+                run.hits
+                    .add(&crate::families::java::SERIALIZED, "aced0005", 0..8);
+                run.flush(LocRef::Body);
+            }
+        }
     }
+}
+
+/// The stream header of a Java serialization stream (`AC ED 00 05`).
+const JAVA_MAGIC: &[u8] = &[0xac, 0xed, 0x00, 0x05];
+
+/// Bytes a plain path segment (slug, id, file name) does not hold.
+fn is_odd_path_byte(b: u8) -> bool {
+    !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/' | b':'))
+}
+
+/// The raw path from the start of its first segment holding an odd byte, if any.
+fn path_tail(path: &[u8]) -> Option<&[u8]> {
+    let odd = path.iter().position(|&b| is_odd_path_byte(b))?;
+    let start = path[..odd]
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(0, |p| p + 1);
+    Some(&path[start..])
 }

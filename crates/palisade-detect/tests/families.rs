@@ -375,8 +375,10 @@ fn jndi_java_php_benign() {
     }
 }
 
+/// Arithmetic probes and runtime access are attacks at paranoia 1 (changed: they used to need
+/// paranoia 2); plain placeholders stay benign.
 #[test]
-fn ssti_needs_paranoia_two() {
+fn ssti_probes_at_paranoia_one() {
     let pl1 = engine(1);
     let pl2 = engine(2);
     for v in [
@@ -384,8 +386,23 @@ fn ssti_needs_paranoia_two() {
         "${13*17}",
         "{{''.__class__.__mro__[1].__subclasses__()}}",
         "<%= 6*9 %>",
+        "#{3*3}",
+        "{{config}}",
+        "<#assign x=\"freemarker.template.utility.Execute\"?new()>${x(\"id\")}",
+        "{{_self.env.getFilter('id')}}",
+        "{{ [].__class__ }}",
+        "{% import os %}",
+        "<%= system('id') %>",
+        "{{request|attr('application')}}",
+    ] {
+        assert_attack(&pl1, Family::Ssti, None, v);
+        assert_attack(&pl2, Family::Ssti, None, v);
+    }
+    for v in [
+        "Hello {{ name }}, your order {{ order.id }} ships {{ ship_date }}",
+        "{% if user %}Hi {{ user.first_name }}{% endif %}",
+        "Total: ${total}",
     ] {
         assert_benign(&pl1, v);
-        assert_attack(&pl2, Family::Ssti, None, v);
     }
 }

@@ -17,9 +17,11 @@ use crate::sinks::worker::Worker;
 use crate::spool::{self, Spool, SpoolError};
 use crate::store::Store;
 
+/// Boxed events: the channel preallocates every slot, so a slot must stay small (16 bytes
+/// rather than the ~400 of an inline `Event`) for a 65,536-slot channel to cost ~1 MiB.
 enum Msg {
-    Event(Event),
-    Durable(Event, oneshot::Sender<()>),
+    Event(Box<Event>),
+    Durable(Box<Event>, oneshot::Sender<()>),
     Flush(mpsc::Sender<()>),
     Stop,
 }
@@ -97,11 +99,11 @@ impl Emit for Emitter {
     fn emit(&self, event: Event) {
         let event = self.stamp(event);
         self.inner.metrics.accepted.increment(1);
-        match self.inner.tx.try_send(Msg::Event(event)) {
+        match self.inner.tx.try_send(Msg::Event(Box::new(event))) {
             Ok(()) => {}
             Err(TrySendError::Full(Msg::Event(e)))
             | Err(TrySendError::Disconnected(Msg::Event(e))) => {
-                self.overflow(e);
+                self.overflow(*e);
             }
             Err(_) => {}
         }
@@ -113,10 +115,10 @@ impl Emit for Emitter {
         let event = self.stamp(event);
         self.inner.metrics.accepted.increment(1);
         let (tx, rx) = oneshot::channel();
-        let immediate = match self.inner.tx.try_send(Msg::Durable(event, tx)) {
+        let immediate = match self.inner.tx.try_send(Msg::Durable(Box::new(event), tx)) {
             Ok(()) => None,
             Err(TrySendError::Full(Msg::Durable(e, _)))
-            | Err(TrySendError::Disconnected(Msg::Durable(e, _))) => Some(self.overflow(e)),
+            | Err(TrySendError::Disconnected(Msg::Durable(e, _))) => Some(self.overflow(*e)),
             Err(_) => Some(false),
         };
         Box::pin(async move {
@@ -302,9 +304,9 @@ impl Writer {
             let mut next = first;
             while let Some(msg) = next.take() {
                 match msg {
-                    Msg::Event(e) => events.push(e),
+                    Msg::Event(e) => events.push(*e),
                     Msg::Durable(e, ack) => {
-                        events.push(e);
+                        events.push(*e);
                         acks.push(ack);
                     }
                     Msg::Flush(done) => flushes.push(done),

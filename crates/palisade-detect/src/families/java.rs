@@ -6,7 +6,7 @@ use super::{Hits, View};
 use crate::rules::RuleInfo;
 use crate::{Family::JavaDeser as J, Severity::*};
 
-const SERIALIZED: RuleInfo = RuleInfo::new(
+pub(crate) const SERIALIZED: RuleInfo = RuleInfo::new(
     "java-serialized-object",
     J,
     1,
@@ -32,7 +32,7 @@ const DECODED: &[Pattern] = &[Pattern {
 
 const FOLDED: &[Pattern] = &[Pattern {
     rule: &GADGET_CLASS,
-    regex: r"\bjava\.lang\.(?:runtime|processbuilder|reflect\.|classloader)|\bgetruntime\s*\(\s*\)\s*\.\s*exec\b|\bysoserial\b|\borg\.apache\.commons\.collections\d?\.functors\b|\bcom\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\b|\bcom\.sun\.rowset\.jdbcrowsetimpl\b|\bjavax\.management\.badattributevalueexpexception\b|\borg\.codehaus\.groovy\.runtime\b|\bjava\.rmi\.server\.|\bsun\.rmi\.|\borg\.springframework\.beans\.factory\.config\b|\bjavax\.naming\.initialcontext\b|\bjavax\.script\.scriptenginemanager\b|@type\x22?\s*:\s*\x22(?:com\.sun|org\.apache|java\.|javax\.|com\.mchange)|\bt\s*\(\s*java\.lang\.",
+    regex: r"\bjava\.lang\.(?:runtime|processbuilder|reflect\.|classloader)|\bgetruntime\s*\(\s*\)\s*\.\s*exec\b|\bysoserial\b|\borg\.apache\.commons\.collections\d?\.functors\b|\bcom\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\b|\bcom\.sun\.rowset\.jdbcrowsetimpl\b|\bjavax\.management\.badattributevalueexpexception\b|\borg\.codehaus\.groovy\.runtime\b|\bjava\.rmi\.server\.|\bsun\.rmi\.|\borg\.springframework\.beans\.factory\.config\b|\bjavax\.naming\.initialcontext\b|\bjavax\.script\.scriptenginemanager\b|@type\x22?\s*:\s*\x22(?:com\.sun|org\.apache|java\.|javax\.|com\.mchange)|\bt\s*\(\s*java\.lang\.|\b(?:ch\.qos\.logback\.core\.db|org\.apache\.xbean\.(?:propertyeditor|naming)|org\.springframework\.context\.support|com\.zaxxer\.hikari|org\.apache\.commons\.(?:configuration|dbcp)|org\.apache\.tomcat\.dbcp|org\.apache\.ibatis\.datasource|oracle\.jdbc\.(?:connector|rowset)|org\.hibernate\.(?:jmx|engine\.spi\.typedvalue)|net\.sf\.ehcache\.transaction|com\.caucho\.|br\.com\.anta\.|org\.apache\.openjpa\.ee|org\.apache\.shiro\.jndi|org\.apache\.log4j\.receivers\.db|org\.apache\.cxf\.jaxrs\.provider|org\.apache\.aries\.transaction|clojure\.(?:core|main)\$)\.?\w*",
     gate: Gate::Anywhere,
 }];
 

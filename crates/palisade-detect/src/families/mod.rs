@@ -34,6 +34,8 @@ pub(crate) enum Place {
     Name,
     /// The URL path.
     Path,
+    /// The URL path from its first segment with an odd character on, read as a value.
+    Segment,
     /// An inspected header value.
     Header,
     /// A multipart filename.
@@ -167,7 +169,10 @@ impl Families {
             work += self.rfi.check(v, hits);
         }
         work += self.xss.check(v, hits);
-        work += self.traversal.check(v, hits);
+        // The whole path had its traversal check.
+        if v.place != Place::Segment {
+            work += self.traversal.check(v, hits);
+        }
         work += self.jndi.check(v, hits);
         work += self.php.check(v, hits);
         work += self.java.check(v, hits);

@@ -17,6 +17,13 @@ pub(crate) enum Gate {
     /// At the start of the value, or right after `=`, a quote, `(`, `<` or `>`, as a URL in
     /// an attribute or parameter would be.
     ValueStart,
+    /// Shell context: at most six words before the match. Deeper inside natural-language text
+    /// (a forum post, a code fence in a ticket) a separator and a command are prose; the
+    /// dangerous arguments (`/etc/passwd`, `/bin/sh`, `/dev/tcp`) have rules of their own.
+    Shell,
+    /// A quote that closes an attribute the application opened: unbalanced in the value. A
+    /// quote closing one opened inside the value (`<p style="…">`) is ordinary HTML.
+    UnbalancedQuote,
 }
 
 /// One regex rule.
@@ -118,6 +125,11 @@ pub(crate) fn gate_passes(gate: Gate, text: &str, start: usize) -> bool {
                 prefix.ends_with(['\'', '"', ')', '`']) || text[start..].starts_with(['\'', '"']);
             breaks && words_at_most(prefix, 6)
         }
+        Gate::Shell => words_at_most(prefix, 6),
+        Gate::UnbalancedQuote => match text[start..].chars().next() {
+            Some(q @ ('"' | '\'' | '`')) => text[..start].matches(q).count() % 2 == 0,
+            _ => true,
+        },
         Gate::ValueStart => {
             prefix.is_empty()
                 || prefix.ends_with(['=', '\'', '"', '(', '<', '>', '`', ':'])
@@ -128,7 +140,7 @@ pub(crate) fn gate_passes(gate: Gate, text: &str, start: usize) -> bool {
 
 /// Whether `s` has at most `n` blank-separated words (stops counting early).
 fn words_at_most(s: &str, n: usize) -> bool {
-    s.split(' ').filter(|w| !w.is_empty()).nth(n).is_none()
+    s.split_ascii_whitespace().nth(n).is_none()
 }
 
 #[cfg(test)]
@@ -143,6 +155,26 @@ mod tests {
         assert!(!gate_passes(Gate::NotProse, t, t.find("union").unwrap()));
         let t = "john o'neil' union select";
         assert!(gate_passes(Gate::NotProse, t, t.find("union").unwrap()));
+    }
+
+    #[test]
+    fn unbalanced_quote_gate() {
+        let t = "x\"><script>";
+        assert!(gate_passes(Gate::UnbalancedQuote, t, 1));
+        let t = "<p style=\"a:b\"><em>hi</em>";
+        assert!(!gate_passes(
+            Gate::UnbalancedQuote,
+            t,
+            t.find("\">").unwrap()
+        ));
+        assert!(gate_passes(Gate::UnbalancedQuote, "--><img", 0));
+    }
+
+    #[test]
+    fn shell_gate() {
+        assert!(gate_passes(Gate::Shell, "127.0.0.1; id", 9));
+        let t = "we run it on a box (using ubuntu 22.04 & bash 5.1)";
+        assert!(!gate_passes(Gate::Shell, t, t.find('&').unwrap()));
     }
 
     #[test]

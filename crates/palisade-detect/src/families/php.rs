@@ -43,8 +43,17 @@ const FUNCTION_CALL: RuleInfo = RuleInfo::new(
     "file and callback functions called with arguments",
 );
 
+const SCRIPT_UPLOAD: RuleInfo = RuleInfo::new(
+    "php-script-upload",
+    F,
+    1,
+    Critical,
+    "an uploaded file named .php, .phtml, .phar (also x.php;.jpg, x.php%00.jpg)",
+);
+
 pub(crate) const RULES: &[RuleInfo] = &[
     OPEN_TAG,
+    SCRIPT_UPLOAD,
     DANGEROUS_CALL,
     WRAPPER,
     SUPERGLOBAL,
@@ -60,7 +69,7 @@ const PATTERNS: &[Pattern] = &[
     },
     Pattern {
         rule: &DANGEROUS_CALL,
-        regex: r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|base64_decode|gzinflate|gzuncompress|str_rot13|call_user_func(?:_array)?)\s*\(\s*(?:['"$@(]|[a-z_]+\s*\()|\bphpinfo\s*\(\s*\)|\bpreg_replace\s*\(\s*['"].{0,64}/e['"]"#,
+        regex: r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|base64_decode|gzinflate|gzuncompress|str_rot13|call_user_func(?:_array)?)\s*\(\s*(?:['"$@(]|[a-z_]+\s*\()|\bphpinfo\s*\(\s*\)|\bini_set\s*\(\s*['"]?(?:allow_url_include|allow_url_fopen|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode)|\bpreg_replace\s*\(\s*['"].{0,64}/e['"]"#,
         gate: Gate::NotProse,
     },
     Pattern {
@@ -75,7 +84,7 @@ const PATTERNS: &[Pattern] = &[
     },
     Pattern {
         rule: &OBJECT_INJECTION,
-        regex: r#"\b[oc]:\d+:"[a-z_\\][\w\\]*":\d+:\{"#,
+        regex: r#"\b[oc]:\+?\d+:"[a-z_\\/][\w\\/]*":\+?\d+:\{|\ba:\d+:\{(?:i:\d+|s:\d+:"[^"]{0,64}");[oc]:\+?\d+:""#,
         gate: Gate::Anywhere,
     },
     Pattern {
@@ -84,6 +93,26 @@ const PATTERNS: &[Pattern] = &[
         gate: Gate::Anywhere,
     },
 ];
+
+/// Extensions a PHP-enabled server runs.
+const SCRIPT_EXTENSIONS: &[&str] = &[
+    "php", "php3", "php4", "php5", "php7", "php8", "pht", "phtml", "phar", "phps", "pgif",
+];
+
+/// A filename with a PHP extension, last or followed by what servers cut at or still run
+/// (`x.php;.jpg`, `x.php%00.jpg`, `x.php.jpg` under a loose handler).
+fn script_upload(name: &str, hits: &mut Hits) {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    for (dot, _) in base.match_indices('.') {
+        let ext = &base[dot + 1..];
+        let end = ext.find([';', '\0', ' ', '.', ':']).unwrap_or(ext.len());
+        if SCRIPT_EXTENSIONS.contains(&&ext[..end]) {
+            let at = name.len() - base.len() + dot;
+            hits.add(&SCRIPT_UPLOAD, name, at..at + 1 + end);
+            return;
+        }
+    }
+}
 
 /// The compiled PHP family.
 #[derive(Debug)]
@@ -99,6 +128,9 @@ impl Php {
     }
 
     pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
+        if v.place == super::Place::Filename && v.has(b".") {
+            script_upload(v.folded, hits);
+        }
         if !v.has(b"(<$:") || !v.keyword(super::prefilter::PHP) {
             return 0;
         }

@@ -34,12 +34,12 @@ pub(crate) const RULES: &[RuleInfo] = &[SCRIPT_URL, IP_HOST, OFFSITE_URL];
 const PATTERNS: &[Pattern] = &[
     Pattern {
         rule: &SCRIPT_URL,
-        regex: r"^\s*(?:https?|ftps?|smb|webdav)://[^\s]+?(?:\.(?:php\d?|phtml|phar|txt|asp|aspx|jsp|jspx|cgi|pl|py|sh|inc|dat|gif\?|jpg\?)(?:\?|%00|#|$)|\?+$|%00$|#$)",
+        regex: r"^\s*(?:(?:https?|ftps?|smb|webdav):)?//[^\s]+?(?:\.(?:php\d?|phtml|phar|txt|asp|aspx|jsp|jspx|cgi|pl|py|sh|inc|dat|gif\?|jpg\?)(?:\?|%00|#|$)|\?+$|%00$|#$)",
         gate: Gate::Anywhere,
     },
     Pattern {
         rule: &IP_HOST,
-        regex: r"^\s*(?:https?|ftps?)://(?:[^/@\s]*@)?(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[[0-9a-f:.]+\]|0x[0-9a-f]+|\d{8,10})(?:[:/?#]|$)",
+        regex: r"^\s*(?:(?:https?|ftps?):)?//(?:[^/@\s]*@)?(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[[0-9a-f:.]+\]|0x[0-9a-f]+|\d{8,10})(?:[:/?#]|$)",
         gate: Gate::Anywhere,
     },
     Pattern {
@@ -67,7 +67,8 @@ impl Rfi {
             .folded
             .trim_start()
             .get(..3)
-            .is_some_and(|s| matches!(s, "htt" | "ftp" | "smb" | "web"))
+            // `//host/…` is protocol-relative, or a UNC path `\\host\share` once folded.
+            .is_some_and(|s| matches!(s, "htt" | "ftp" | "smb" | "web") || s.starts_with("//"))
         {
             return 0;
         }

@@ -37,7 +37,25 @@ const GENERIC_CLIENT: RuleInfo = RuleInfo::new(
     "curl, python-requests, Go-http-client and kin",
 );
 
-pub(crate) const RULES: &[RuleInfo] = &[USER_AGENT, HEADER, OAST_HOST, GENERIC_CLIENT];
+const CANARY_PATH: RuleInfo = RuleInfo::new(
+    "scanner-canary-path",
+    S,
+    1,
+    Critical,
+    "a path only a scanner requests (its own marker files)",
+);
+
+pub(crate) const RULES: &[RuleInfo] = &[USER_AGENT, HEADER, OAST_HOST, CANARY_PATH, GENERIC_CLIENT];
+
+/// Marker paths scanners request to learn how the site answers for missing files.
+const CANARIES: &[&str] = &[
+    "nessus_is_probing_you",
+    "acunetix-wvs-test",
+    "acunetix_wvs_security_test",
+    "nikto-test",
+    "w00tw00t.at.",
+    "appscan_fingerprint",
+];
 
 const TOOLS: &[&str] = &[
     "sqlmap",
@@ -104,6 +122,11 @@ const TOOLS: &[&str] = &[
     "katana",
     "hakrawler",
     "gau/",
+    "jorgee",
+    "zgrab",
+    "l9explore",
+    "l9tcpid",
+    "censysinspect",
 ];
 
 const HEADERS: &[&str] = &[
@@ -168,6 +191,7 @@ pub(crate) struct Scanner {
     tools: AhoCorasick,
     generic: AhoCorasick,
     oast: AhoCorasick,
+    canaries: AhoCorasick,
 }
 
 fn build_lower(words: &[&str]) -> AhoCorasick {
@@ -193,6 +217,7 @@ impl Scanner {
             tools: build_lower(TOOLS),
             generic: build_lower(GENERIC),
             oast: build(OAST),
+            canaries: build_lower(CANARIES),
         }
     }
 
@@ -213,9 +238,23 @@ impl Scanner {
         ua.len() as u64
     }
 
+    /// Checks a normalised path for scanner marker files.
+    pub(crate) fn path(&self, path: &str, hits: &mut Hits) -> u64 {
+        // Every marker holds `_`, `-` or `.`: most paths are ruled out by one memchr.
+        if memchr::memchr3(b'_', b'-', b'.', path.as_bytes()).is_none() {
+            return 0;
+        }
+        if let Some(m) = self.canaries.find(path) {
+            hits.add(&CANARY_PATH, path, m.range());
+        }
+        path.len() as u64
+    }
+
     /// Checks a header name.
     pub(crate) fn header_name(&self, name: &str, hits: &mut Hits) {
-        if HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+        // Acunetix marks its requests with `Acunetix-*` headers.
+        let acunetix = name.len() > 9 && name[..9].eq_ignore_ascii_case("acunetix-");
+        if acunetix || HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
             hits.add(&HEADER, name, 0..name.len());
         }
     }

@@ -86,8 +86,10 @@ impl Sensitive {
             if seg.is_empty() || seg.len() > 255 {
                 continue;
             }
-            // `;params` are not part of the name a server resolves.
+            // `;params` are not part of the name a server resolves, nor trailing dots and blanks
+            // (Windows drops them: `backup.sql.`).
             let name = seg.split(';').next().unwrap_or(seg);
+            let name = name.trim_end_matches(['.', ' ']);
             if self.segments.contains(name)
                 || self
                     .suffixes

@@ -1,5 +1,7 @@
-//! Server-side template injection. Template syntax is common in benign input (docs, chat
-//! about templates), so these rules run only from paranoia 2.
+//! Server-side template injection. Template syntax is common in benign input (notification
+//! templates, docs, chat about templates), so a bare `{{ name }}` is data: only arithmetic
+//! probes, expressions reaching the runtime (dunders, `config`, `Execute`, `system`) and
+//! delimiter polyglots count at paranoia 1; any marker is a notice at paranoia 3.
 
 use super::pattern::{Gate, Pattern, Patterns};
 use super::{Hits, View};
@@ -9,14 +11,14 @@ use crate::{Family::Ssti as F, Severity::*};
 const ARITHMETIC_PROBE: RuleInfo = RuleInfo::new(
     "ssti-arithmetic-probe",
     F,
-    2,
+    1,
     Critical,
     "{{7*7}}, ${7*7}, <%= 7*7 %>, #{7*7}",
 );
 const OBJECT_ACCESS: RuleInfo = RuleInfo::new(
     "ssti-object-access",
     F,
-    2,
+    1,
     Critical,
     "template expressions reaching __class__, getClass(), Runtime",
 );
@@ -28,17 +30,30 @@ const MARKER: RuleInfo = RuleInfo::new(
     "any template expression marker",
 );
 
-pub(crate) const RULES: &[RuleInfo] = &[ARITHMETIC_PROBE, OBJECT_ACCESS, MARKER];
+const DELIMITER_PROBE: RuleInfo = RuleInfo::new(
+    "ssti-delimiter-probe",
+    F,
+    1,
+    Critical,
+    "template openers of several engines in a row: ${{<%[%",
+);
+
+pub(crate) const RULES: &[RuleInfo] = &[ARITHMETIC_PROBE, OBJECT_ACCESS, DELIMITER_PROBE, MARKER];
 
 const PATTERNS: &[Pattern] = &[
     Pattern {
         rule: &ARITHMETIC_PROBE,
-        regex: r#"(?:\{\{|\$\{|#\{|<%=?|\{%|\*\{|@\()\s*['"]?\d+['"]?\s*[*+/-]\s*['"]?\d+['"]?\s*(?:\}\}|\}|%>|%\}|\))"#,
+        regex: r#"(?:\{\{|\$\{|#\{|<%=?|\{%|\*\{|@\(|\[\[)\s*['"]?\d+['"]?\s*[*/+-]\s*['"]?\d+['"]?\s*(?:\}\}|\}|%>|%\}|\)|\]\])"#,
         gate: Gate::Anywhere,
     },
     Pattern {
         rule: &OBJECT_ACCESS,
-        regex: r"(?:\{\{|\$\{|#\{|<%|\{%|\*\{)[^}%]{0,200}?(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__init__|__import__|\.getclass\s*\(|\bt\s*\(\s*java\.|\bruntime\b|freemarker\.template\.utility\.execute|\bconfig\.items\s*\(|self\._templatereference|\brequest\.application\b|\bcycler\.|\bjoiner\.|\blipsum\.|\bnamespace\.__|\bos\.(?:popen|system))",
+        regex: r"\{\{\s*(?:config|self|settings)\s*\}\}|<#assign[^>]{0,200}?(?:\?new\s*\(|freemarker\.)|freemarker\.template\.utility\.|<%=?\s*(?:system|exec|spawn|eval|io\.popen|file\.(?:read|open)|%x|`)|<%!?\s*import\s|\{%\s*(?:import\s|from\s+\S+\s+import\s)|\$class\.inspect|\{(?:php|system\s*\()|(?:\{\{|\$\{|#\{|<%|\{%|\*\{)[^}%]{0,200}?(?:__class__|\|\s*attr\s*\(|\|\s*(?:filter|map|reduce|sort)\s*\(\s*['\x22](?:system|exec|passthru|shell_exec|popen)|/x5f/x5f|constructor\s*\.\s*constructor|_self\s*\.\s*env|\bself\.module\b|\.forname\s*\(|__mro__|__subclasses__|__globals__|__builtins__|__init__|__import__|\.getclass\s*\(|\bt\s*\(\s*java\.|\bruntime\b|freemarker\.template\.utility\.execute|\bconfig\.items\s*\(|self\._templatereference|\brequest\.application\b|\bcycler\.|\bjoiner\.|\blipsum\.|\bnamespace\.__|\bos\.(?:popen|system))",
+        gate: Gate::Anywhere,
+    },
+    Pattern {
+        rule: &DELIMITER_PROBE,
+        regex: r"(?:\$\{|\{\{|<%|\[%|\{%|#\{)\s*(?:\$\{|\{\{|<%|\[%|\{%|#\{)",
         gate: Gate::Anywhere,
     },
     Pattern {
@@ -62,7 +77,7 @@ impl Ssti {
     }
 
     pub(crate) fn check(&self, v: &View<'_>, hits: &mut Hits) -> u64 {
-        if !v.has(b"{%") {
+        if !v.has(b"{%<") {
             return 0;
         }
         self.patterns.check(v.folded, hits)

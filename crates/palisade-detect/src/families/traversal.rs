@@ -48,7 +48,7 @@ pub(crate) const RULES: &[RuleInfo] = &[
 const FOLDED: &[Pattern] = &[
     Pattern {
         rule: &SYSTEM_FILE,
-        regex: r"(?:^|[/=:\s'\x22]|\.\./)(?:etc/(?:passwd|shadow|group|gshadow|master\.passwd|sudoers|hosts|issue|crontab|hostname|resolv\.conf|security/|ssh/|mysql/my\.cnf|httpd/|apache2?/|nginx/)|proc/(?:self|\d+)/(?:environ|cmdline|maps|mem|fd/|status|cwd|exe|root)|windows/(?:win\.ini|system\.ini|system32|repair/|panther/)|winnt/|boot\.ini|var/log/(?:apache|httpd|nginx|auth\.log|secure|syslog)|root/\.(?:bash_history|ssh)|inetpub/wwwroot|\.\./.*?(?:web\.xml|web\.config|\.htpasswd))|c:/(?:windows|winnt|boot\.ini|inetpub)",
+        regex: r"(?:^|[/=:\s'\x22]|\.\./)(?:etc/(?:passwd|shadow|group|gshadow|master\.passwd|sudoers|hosts|issue|crontab|hostname|resolv\.conf|security/|ssh/|mysql/my\.cnf|httpd/|apache2?/|nginx/)|proc/(?:self|\d+)/(?:environ|cmdline|maps|mem|fd/|status|cwd|exe|root)|windows/(?:win\.ini|system\.ini|system32|repair/|panther/)|winnt/|boot\.ini|var/log/(?:apache|httpd|nginx|auth\.log|secure|syslog)|root/\.(?:bash_history|ssh|aws|docker|kube)|\.aws/credentials|inetpub/wwwroot|\.\./.*?(?:web\.xml|web\.config|\.htpasswd))|c:/(?:windows|winnt|boot\.ini|inetpub)",
         gate: Gate::Anywhere,
     },
     Pattern {
@@ -79,7 +79,9 @@ impl Traversal {
         let dot_dot = if v.has(b".") { dot_dot_slash(f) } else { None };
         if let Some(at) = dot_dot {
             // `....//`, `..;/` and `..\` all land here after folding (`\` → `/`).
-            let repeated = dot_dot_slash(&f[at + 3..]).is_some();
+            // Repeated means in a row (`../../`, `....//`), not twice somewhere in a long text.
+            let next = &f[at + 3..];
+            let repeated = dot_dot_slash(&next[..floor_char(next, 8)]).is_some();
             let at_start = f[..at].trim_end_matches(['.', ' ', '/']).is_empty()
                 || f[..at].ends_with(['=', ':', '\'', '"']);
             let encoded =
@@ -96,8 +98,66 @@ impl Traversal {
         if !v.keyword(super::prefilter::TRAVERSAL) {
             return f.len() as u64;
         }
-        f.len() as u64 + self.folded.check(f, hits)
+        // `/etc/./passwd`, `/etc//shadow`: what a file system resolves to the same file.
+        let mut work = f.len() as u64 + self.folded.check(f, hits);
+        if f.contains("//") || f.contains("/./") {
+            work += self.folded.check(&collapse_dots(f), hits);
+        }
+        // A bare relative name opening a phrase (`etc/passwd format`) is a search, when the rest
+        // holds no system file of its own.
+        if v.place != Place::Path
+            && !f.starts_with(['/', '.'])
+            && !f.contains("../")
+            && hits.has(&SYSTEM_FILE)
+            && let Some((_, rest)) = f.split_once(' ')
+        {
+            let mut again = Hits {
+                paranoia: hits.paranoia,
+                ..Hits::default()
+            };
+            work += self.folded.check(rest, &mut again);
+            if !again.has(&SYSTEM_FILE) {
+                hits.list.retain(|(r, _)| r.id != SYSTEM_FILE.id);
+            }
+        }
+        work
     }
+}
+
+/// The largest char boundary of `s` not beyond `n`.
+fn floor_char(s: &str, n: usize) -> usize {
+    let mut n = n.min(s.len());
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    n
+}
+
+/// `s` with `//` and `/./` collapsed to `/`.
+fn collapse_dots(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'/' {
+            out.push('/');
+            i += 1;
+            loop {
+                if b.get(i) == Some(&b'/') {
+                    i += 1;
+                } else if b.get(i) == Some(&b'.') && b.get(i + 1) == Some(&b'/') {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            continue;
+        }
+        let next = s[i..].find('/').map_or(s.len(), |p| i + p);
+        out.push_str(&s[i..next]);
+        i = next;
+    }
+    out
 }
 
 /// Position of the first `../` (also `..;/` and `.. /`), after folding.

@@ -29,6 +29,20 @@ const SCRIPT_URI: RuleInfo = RuleInfo::new(
     Critical,
     "javascript:, vbscript:, data:text/html URIs",
 );
+const IFRAME_EMBED: RuleInfo = RuleInfo::new(
+    "xss-iframe-embed",
+    F,
+    1,
+    Error,
+    "an iframe of an http(s) page (embeds; scored below the threshold alone)",
+);
+const JS_STRING_BREAKOUT: RuleInfo = RuleInfo::new(
+    "xss-js-string-breakout",
+    F,
+    1,
+    Critical,
+    "a quote closing a JS string, then a call and a comment or new string: \";f(1);//",
+);
 const ATTRIBUTE_BREAKOUT: RuleInfo = RuleInfo::new(
     "xss-attribute-breakout",
     F,
@@ -83,6 +97,8 @@ pub(crate) const RULES: &[RuleInfo] = &[
     SCRIPT_TAG,
     EVENT_HANDLER,
     DANGEROUS_TAG,
+    IFRAME_EMBED,
+    JS_STRING_BREAKOUT,
     SCRIPT_URI,
     SCRIPT_URI_LOOSE,
     ATTRIBUTE_BREAKOUT,
@@ -106,13 +122,24 @@ const FOLDED: &[Pattern] = &[
     },
     Pattern {
         rule: &DANGEROUS_TAG,
-        regex: r"<\s*(?:iframe|frame|frameset|object|embed|applet|base|isindex|xss|import|meta\b[^>]*http-equiv|link\b[^>]*\bhref\s*=\s*\S*javascript)\b",
+        // An iframe counts here without a src, or with one that is no http(s) page.
+        regex: r"<\s*i?frame\b(?:\s*/?>|\s*$|[^>]*?\bsrc\s*=\s*['\x22]?\s*(?:[^h/'\x22\s]|h[^t]))|<\s*(?:frameset|object|embed|applet|base|isindex|xss|import|meta\b[^>]*http-equiv|link\b[^>]*\bhref\s*=\s*\S*javascript)\b",
         gate: Gate::Anywhere,
+    },
+    Pattern {
+        rule: &IFRAME_EMBED,
+        regex: r"<\s*i?frame\b",
+        gate: Gate::Anywhere,
+    },
+    Pattern {
+        rule: &JS_STRING_BREAKOUT,
+        regex: r#"["'`]\s*[)\]]*\s*[;+*/|&-]\s*[a-z_$][\w$.]{0,40}\s*\([^()]{0,100}\)\s*(?:;|//|<!--|[+*/|&-]\s*["'`]|[+*/|&-]\s*$)"#,
+        gate: Gate::NotProse,
     },
     Pattern {
         rule: &ATTRIBUTE_BREAKOUT,
         regex: r#"["'`]\s*/?>\s*<\s*[a-z!/]|-->\s*<\s*[a-z]|\]\]>\s*<\s*[a-z]"#,
-        gate: Gate::Anywhere,
+        gate: Gate::UnbalancedQuote,
     },
     Pattern {
         rule: &CSS_EXPRESSION,

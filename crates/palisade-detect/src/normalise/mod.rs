@@ -101,6 +101,14 @@ impl Forms {
             std::mem::swap(&mut self.a, &mut self.b);
             rounds += 1;
         }
+        // IIS drops a `%` that starts no escape; then what it hid may need a decoding round.
+        if percent::strip_stray(&self.a, &mut self.b) {
+            work += self.a.len() as u64;
+            std::mem::swap(&mut self.a, &mut self.b);
+            if percent::decode_round(&self.a, false, &mut self.b) {
+                std::mem::swap(&mut self.a, &mut self.b);
+            }
+        }
         self.tmp.clear();
         utf8::decode_lenient(&self.a, &mut self.tmp);
         work += self.tmp.len() as u64;
@@ -198,6 +206,12 @@ mod tests {
         assert_eq!(f.seen, "a %27B&lt;");
         assert_eq!(f.decoded, "a 'B<");
         assert_eq!(f.folded, "a 'b<");
+    }
+
+    #[test]
+    fn iis_percent_stripping() {
+        assert_eq!(normalise(b"%U%N%I%O%N%20%S%E%L%E%C%T"), "union select");
+        assert_eq!(normalise(b"100%+sure"), "100% sure");
     }
 
     #[test]

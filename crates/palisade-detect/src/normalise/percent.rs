@@ -38,6 +38,37 @@ pub(crate) fn decode_round(input: &[u8], plus_as_space: bool, out: &mut Vec<u8>)
     changed
 }
 
+/// Drops every `%` not starting an escape (`%XX`, `%uXXXX`), as IIS/ASP does (`%S%E%L%E%C%T`
+/// → `SELECT`), into `out` (cleared first). Only when at least two such `%` occur next to a
+/// letter or digit: a single `100% sure` is prose. Returns whether anything was dropped.
+pub(crate) fn strip_stray(input: &[u8], out: &mut Vec<u8>) -> bool {
+    let stray = |i: usize| {
+        input[i] == b'%'
+            && !(hex_at(input, i + 1).is_some() && hex_at(input, i + 2).is_some())
+            && unicode_escape(input, i).is_none()
+    };
+    let mut count = 0;
+    for i in memchr::memchr_iter(b'%', input) {
+        if stray(i) && input.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) {
+            count += 1;
+            if count >= 2 {
+                break;
+            }
+        }
+    }
+    if count < 2 {
+        return false;
+    }
+    out.clear();
+    out.reserve(input.len());
+    for (i, &b) in input.iter().enumerate() {
+        if !stray(i) {
+            out.push(b);
+        }
+    }
+    true
+}
+
 /// `%uXXXX` starting at `i` (the `%`), as IIS decodes it.
 fn unicode_escape(input: &[u8], i: usize) -> Option<u32> {
     if !matches!(input.get(i + 1), Some(b'u' | b'U')) {
@@ -76,6 +107,15 @@ mod tests {
         assert_eq!(dec("%u0027%U003C", false), b"'<");
         assert_eq!(dec("a+b", true), b"a b");
         assert_eq!(dec("a+b", false), b"a+b");
+    }
+
+    #[test]
+    fn strips_stray_percent_signs_like_iis() {
+        let mut out = Vec::new();
+        assert!(strip_stray(b"%U%N%I%O%N %S%E%L%E%C%T %27", &mut out));
+        assert_eq!(out, b"UNION SELECT %27");
+        assert!(!strip_stray(b"100% sure, 50%off", &mut out));
+        assert!(!strip_stray(b"%41%42", &mut out));
     }
 
     #[test]

@@ -68,7 +68,12 @@ fn parse_part(part: &[u8]) -> Option<Part<'_>> {
         }
     }
     let sample = &content[..content.len().min(512)];
-    let text = (textual && memchr::memchr(0, sample).is_none()).then_some(content);
+    // A file claiming another type whose start holds a server-side script tag (a webshell
+    // uploaded as an image) is inspected too.
+    let head = &content[..content.len().min(4096)];
+    let script = filename.is_some()
+        && (memmem::find(head, b"<?").is_some() || memmem::find(head, b"<%").is_some());
+    let text = ((textual || script) && memchr::memchr(0, sample).is_none()).then_some(content);
     Some(Part {
         name,
         filename,

@@ -22,20 +22,22 @@ const MAX_PREFIX: usize = 48;
 
 /// Shapes that are attacks at paranoia 1.
 const STRONG: &[&str] = &[
-    r"^[s1]\)*&\(*[1snv]o", // ' or 1=1, 1 and 2>1, ' or x like
-    r"^[s1]\)*&\(*[1sv]c",  // ' or 1--
-    r"^s\)*&\(*[1v]$",      // ' or true
-    r"^[s1]\)*[&o]\(*f\(",  // ' and sleep(, '+ascii(
-    r"^[s1]\)*&\(*E",       // 1 and (select
-    r"^[s1]?\)*U\(*E",      // union select
-    r"^[s1]\)*;\(*E",       // '; drop
-    r"^s\)*c$",             // admin'--
-    r"^[s1]\)*B1",          // 1 order by 3
-    r"^sos(?:[&c;)]|$)",    // a'='a
-    r"^\(+E[1vfo(]",        // (select 1)
-    r"^E[1vf(]",            // select @@version
-    r"^Eok",                // select * from
-    r"^[s1]\)*&\(*\(*sos",  // ') or ('a'='a
+    r"^[s1]\)*&\(*[1snv]o",  // ' or 1=1, 1 and 2>1, ' or x like
+    r"^[s1]\)*&\(*[1sv]c",   // ' or 1--
+    r"^s\)*&\(*[1v]$",       // ' or true
+    r"^[s1]\)*[&o]\(*f\(",   // ' and sleep(, '+ascii(
+    r"^[s1]\)*&\(*E",        // 1 and (select
+    r"^[s1]?\)*U\(*E",       // union select
+    r"^[s1]\)*;\(*E",        // '; drop
+    r"^s\)*c$",              // admin'--
+    r"^[s1]\)*B[1f]",        // 1 order by 3, 1 procedure analyse()
+    r"^sos(?:[&c;)]|$)",     // a'='a
+    r"^\(+E[1vfo(C]",        // (select 1)
+    r"^Ev",                  // select @@version
+    r"^[s1]\)*&\(*\(*sos",   // ') or ('a'='a
+    r"^[s1]\)*[&o]\(*C",     // 1 and (case when
+    r"^[s1]\)*[&o]\(+E",     // '+(select, 1=(select
+    r"^[s1n]\)*k?,\(+E[^)]", // id,(select, name desc,(select
 ];
 
 /// Looser shapes, for paranoia 2 and up.
@@ -46,6 +48,9 @@ const WEAK: &[&str] = &[
     r"^s\)*c",
     r"^\(*E[nok]",
     r"^[1s]\)*;",
+    // Bare statements with no breakout: a query pasted as a value, or a search phrase.
+    r"^E[1f(]",
+    r"^Eok",
 ];
 
 /// Compiled shape sets.
@@ -166,6 +171,12 @@ mod tests {
             "1; drop table users",
             "') or ('a'='a",
             "1 and sleep(5)",
+            "1' and if(1=1,sleep(4),0)-- ",
+            "1 and (case when (1=1) then 1 else 0 end)=1",
+            "'+(select top 1 name from sysobjects)+'",
+            "id,(select password from users limit 1)",
+            "1 procedure analyse()",
+            "1\x0cor\x0c1=1",
         ] {
             assert!(
                 matches!(s.check(attack, false).0, Verdict::Strong(_)),
@@ -180,6 +191,9 @@ mod tests {
             "select your size",
             "it's -- great",
             "Tom & Jerry",
+            "select * from reviews",
+            "case study",
+            "cheese, (select) varieties",
         ] {
             assert_eq!(s.check(benign, false).0, Verdict::None, "{benign}");
         }

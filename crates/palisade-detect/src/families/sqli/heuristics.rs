@@ -49,7 +49,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     },
     Pattern {
         rule: &FILE_ACCESS,
-        regex: r"\bload_file\s*\(|\binto\s+(?:out|dump)file\b|\butl_file\.|\bpg_(?:read|ls)_(?:file|dir)\s*\(|\bcopy\s+\S+\s+(?:from|to)\s+program\b|\blo_import\s*\(",
+        regex: r"\bload_file\s*\(|\binto\s+(?:out|dump)file\b|\butl_file\.|\bpg_(?:read|ls)_(?:file|dir)\s*\(|\bcopy\s*(?:\([^)]{0,200}\)|\S+)\s*(?:from|to)\s+program\b|\blo_import\s*\(",
         gate: Gate::NotProse,
     },
     Pattern {

@@ -5,7 +5,7 @@
 //! bareword before `(`), `k` keyword, `U` union-like set operator, `E` statement keyword
 //! (`select`, `drop`, `exec`…), `B` clause (`order`/`group`/`limit`/`having`), `&` logic
 //! operator, `o` operator, `c` line comment, `v` variable (`@x`, `@@x`), `(` `)` `,` `;`, and
-//! `x` for anything else. Internal kinds `a` (`all`/`distinct`) and `b` (`by`) are folded away
+//! `C` for `case`, `x` for anything else. Internal kinds `a` (`all`/`distinct`) and `b` (`by`) are folded away
 //! by the fingerprinter.
 
 /// One token: its kind.
@@ -46,7 +46,8 @@ impl<'a> Lexer<'a> {
             let start = self.i;
             self.i += 1;
             return Some(match b {
-                b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => continue,
+                // MSSQL reads every control character as a blank.
+                b' ' | 0x01..=0x1f => continue,
                 b'\'' | b'"' => {
                     self.i = string_end(s, self.i, b);
                     b's'
@@ -145,14 +146,18 @@ impl<'a> Lexer<'a> {
             self.i += 1;
         }
         let word = &s[start..self.i];
-        if let Some(k) = keyword(word) {
-            return k;
-        }
         let mut j = self.i;
-        while j < s.len() && s[j].is_ascii_whitespace() {
+        while j < s.len() && (s[j] == b' ' || (0x01..=0x1f).contains(&s[j])) {
             j += 1;
         }
-        if s.get(j) == Some(&b'(') { b'f' } else { b'n' }
+        let call = s.get(j) == Some(&b'(');
+        match keyword(word) {
+            // `if(`, `cast(`, `exists(`: keywords called like functions.
+            Some(b'k') if call => b'f',
+            Some(k) => k,
+            None if call => b'f',
+            None => b'n',
+        }
     }
 }
 
@@ -203,9 +208,10 @@ fn keyword(word: &[u8]) -> Option<Kind> {
         | b"revoke" | b"rename" | b"merge" | b"handler" => b'E',
         b"order" | b"group" | b"having" | b"limit" | b"procedure" | b"offset" => b'B',
         b"true" | b"false" | b"null" => b'1',
-        b"from" | b"where" | b"as" | b"case" | b"when" | b"then" | b"else" | b"end" | b"into"
-        | b"values" | b"table" | b"database" | b"set" | b"top" | b"exists" | b"join" | b"on"
-        | b"using" | b"with" | b"asc" | b"desc" | b"if" | b"delay" | b"cast" => b'k',
+        b"case" => b'C',
+        b"from" | b"where" | b"as" | b"when" | b"then" | b"else" | b"end" | b"into" | b"values"
+        | b"table" | b"database" | b"set" | b"top" | b"exists" | b"join" | b"on" | b"using"
+        | b"with" | b"asc" | b"desc" | b"if" | b"delay" | b"cast" => b'k',
         _ => return None,
     })
 }
@@ -233,5 +239,7 @@ mod tests {
         assert_eq!(kinds("sleep (5)", None), "f(1)");
         assert_eq!(kinds("a/**/or/*!50000select*/", None), "n&E");
         assert_eq!(kinds("'it''s'", None), "s");
+        assert_eq!(kinds("1 and if(1=1,2,3)", None), "1&f(1o1,1,1)");
+        assert_eq!(kinds("(case\x0cwhen", None), "(Ck");
     }
 }

@@ -123,6 +123,23 @@ pub(crate) struct Sqli {
     paranoia: u8,
     union: memchr::memmem::Finder<'static>,
     select: memchr::memmem::Finder<'static>,
+    prose_call: ProseCall,
+}
+
+/// Matcher for [`PROSE_CALL`] whose first following word is none of [`SQL_FOLLOWERS`].
+#[derive(Debug)]
+struct ProseCall(regex::Regex);
+
+impl ProseCall {
+    fn is_match(&self, folded: &str) -> bool {
+        let Some(m) = self.0.find(folded) else {
+            return false;
+        };
+        let after = &folded[..m.end()];
+        let after = &after[after.find(')').map_or(0, |p| p + 1)..];
+        let first = after.split_whitespace().next().unwrap_or_default();
+        !SQL_FOLLOWERS.contains(&first)
+    }
 }
 
 impl Sqli {
@@ -133,6 +150,7 @@ impl Sqli {
             paranoia,
             union: memchr::memmem::Finder::new(b"union"),
             select: memchr::memmem::Finder::new(b"select"),
+            prose_call: ProseCall(regex::Regex::new(PROSE_CALL).expect("prose call regex")),
         }
     }
 
@@ -147,9 +165,14 @@ impl Sqli {
         let mut work = 0;
         // What the application sees, and the fully decoded form when it differs.
         let weak = self.paranoia >= 2;
-        let mut texts = [Some(v.seen), None];
+        let mut texts = [Some(v.seen), None, None];
         if v.decoded != v.seen {
             texts[1] = Some(v.decoded);
+        }
+        // Fullwidth quotes and letters (`＇ ＯＲ`) reach databases that fold Unicode as ASCII:
+        // the folded form (which maps them) is read too.
+        if memchr::memchr(0xef, v.decoded.as_bytes()).is_some() {
+            texts[2] = Some(v.folded);
         }
         for text in texts.into_iter().flatten() {
             let (verdict, w) = self.shapes.check(text, weak);
@@ -164,13 +187,59 @@ impl Sqli {
         let relaxed = hits.has(&rules::FINGERPRINT);
         if v.keyword(super::prefilter::SQLI) {
             work += self.patterns.check_with(v.folded, hits, relaxed);
+            if !relaxed && self.paranoia < 2 && self.prose_call.is_match(v.folded) {
+                hits.list.retain(|(r, _)| r.id != rules::TIME_BASED.id);
+            }
         }
         work
     }
 }
 
+/// A delay function called at the very start of the value and followed by plain words that
+/// do not continue SQL: a phrase (`sleep(5) in python`), not a query.
+const PROSE_CALL: &str =
+    r"^(?:sleep|pg_sleep|benchmark)\s*\([^()]{0,16}\)\s+[a-z]{2,}\s+[a-z]{2,}\b";
+
+/// SQL words that may follow a delay call in an injection.
+const SQL_FOLLOWERS: &[&str] = &[
+    "and",
+    "or",
+    "xor",
+    "union",
+    "order",
+    "group",
+    "limit",
+    "having",
+    "from",
+    "into",
+    "procedure",
+    "like",
+    "is",
+    "not",
+    "then",
+    "else",
+    "end",
+    "when",
+    "as",
+];
+
 /// A fingerprint hit's excerpt is the value's start (where the breakout is).
 fn add_fp(hits: &mut Hits, rule: &'static RuleInfo, text: &str, _fp: &str) {
     let end = text.char_indices().nth(48).map_or(text.len(), |(i, _)| i);
     hits.add(rule, text, 0..end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delay_call_followed_by_words_is_a_phrase() {
+        let p = ProseCall(regex::Regex::new(PROSE_CALL).unwrap());
+        assert!(p.is_match("sleep(5) in python threads"));
+        assert!(p.is_match("sleep(5) in python"));
+        assert!(!p.is_match("sleep(5) and 1=1 --"));
+        assert!(!p.is_match("sleep(5)-- -"));
+        assert!(!p.is_match("1 and sleep(5) in python"));
+    }
 }
