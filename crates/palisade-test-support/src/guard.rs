@@ -52,7 +52,11 @@ fn spawn(bin: &Path, config: &Path, dir: &Path) -> Child {
         .arg(config)
         // The working directory is the test's own: the event store lands there.
         .current_dir(dir)
-        .env("PALISADE_LOG", "warn")
+        // PALISADE_TEST_LOG raises the guard's log level when chasing a failure.
+        .env(
+            "PALISADE_LOG",
+            std::env::var("PALISADE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdin(Stdio::null())
         .stderr(log)
         .spawn()
@@ -172,10 +176,18 @@ impl GuardProcess {
 
     /// Peak resident memory of the process so far (VmHWM), in bytes.
     pub fn peak_rss(&self) -> Option<u64> {
+        self.status_kib("VmHWM:").map(|kb| kb * 1024)
+    }
+
+    /// Resident memory now (VmRSS), in bytes.
+    pub fn rss(&self) -> Option<u64> {
+        self.status_kib("VmRSS:").map(|kb| kb * 1024)
+    }
+
+    fn status_kib(&self, field: &str) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb * 1024)
+        let line = status.lines().find(|l| l.starts_with(field))?;
+        line.split_whitespace().nth(1)?.parse().ok()
     }
 }
 

@@ -200,28 +200,6 @@ fn bodies_after_100_continue_are_not_held_to_the_header_deadline() {
 }
 
 #[tokio::test]
-async fn websockets_outlive_the_header_deadline() {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-
-    let up = TestUpstream::start();
-    let guard = with_one_second_header_deadline(&up);
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", guard.addr))
-        .await
-        .unwrap();
-    for i in 0..3 {
-        ws.send(Message::text(format!("tick {i}"))).await.unwrap();
-        let reply = ws.next().await.unwrap().unwrap();
-        assert_eq!(
-            reply.into_text().unwrap().as_str(),
-            format!("echo: tick {i}")
-        );
-        // Frames are not request headers: a pause longer than the deadline is fine.
-        tokio::time::sleep(Duration::from_millis(800)).await;
-    }
-}
-
-#[tokio::test]
 async fn terminates_tls() {
     let up = TestUpstream::start();
     let dir = tempfile::tempdir().unwrap();

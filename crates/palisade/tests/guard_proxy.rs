@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use futures_util::{SinkExt, StreamExt};
 use palisade_test_support::{Blackhole, GuardProcess, TestUpstream, free_port, raw_get};
 
 fn bin() -> &'static Path {
@@ -305,58 +304,19 @@ async fn upstream_connections_are_pooled() {
     );
 }
 
-#[tokio::test]
-async fn websocket_upgrades_pass_through() {
-    let up = TestUpstream::start();
-    let guard = GuardProcess::start(bin(), &up.url(), "", "");
-    let (mut ws, resp) = tokio_tungstenite::connect_async(format!("ws://{}/ws", guard.addr))
-        .await
-        .expect("websocket handshake through the guard");
-    assert_eq!(resp.status(), 101);
-    for i in 0..3 {
-        ws.send(tokio_tungstenite::tungstenite::Message::text(format!(
-            "hello {i}"
-        )))
-        .await
-        .unwrap();
-        let reply = ws.next().await.unwrap().unwrap();
-        assert_eq!(
-            reply.into_text().unwrap().as_str(),
-            format!("echo: hello {i}")
-        );
-    }
-    ws.close(None).await.unwrap();
-}
-
-#[tokio::test]
-async fn websocket_traffic_is_not_a_request_body() {
-    let up = TestUpstream::start();
-    // A 1 KiB body limit must not cap what a long-lived WebSocket may carry.
-    let guard = GuardProcess::start(bin(), &up.url(), "max_request_body = 1024", "");
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", guard.addr))
-        .await
-        .unwrap();
-    let payload = "x".repeat(600);
-    for _ in 0..8 {
-        ws.send(tokio_tungstenite::tungstenite::Message::text(
-            payload.clone(),
-        ))
-        .await
-        .unwrap();
-        let reply = ws.next().await.unwrap().unwrap();
-        assert_eq!(
-            reply.into_text().unwrap().len(),
-            payload.len() + "echo: ".len()
-        );
-    }
-}
-
 const HUNDRED_MB: u64 = 100 * 1024 * 1024;
 
 #[tokio::test]
 async fn hundred_megabytes_stream_both_ways_in_bounded_memory() {
     let up = TestUpstream::start();
     let guard = GuardProcess::start(bin(), &up.url(), "max_request_body = \"200 MiB\"", "");
+    // What the guard holds before any body passes: compiled rules, pools, the event channel.
+    let _ = client()
+        .get(format!("{}/echo", guard.url()))
+        .send()
+        .await
+        .unwrap();
+    let baseline = guard.rss().expect("VmRSS");
 
     let mut download = client()
         .get(format!("{}/download/{HUNDRED_MB}", guard.url()))
@@ -390,9 +350,13 @@ async fn hundred_megabytes_stream_both_ways_in_bounded_memory() {
         peak > 0.0 && peak <= 1024.0 * 1024.0,
         "peak body buffer {peak} bytes"
     );
-    // And the process as a whole stayed far below the 100 MB that passed through it.
-    let rss = guard.peak_rss().expect("VmHWM");
-    assert!(rss < 64 * 1024 * 1024, "guard peak RSS {rss} bytes");
+    // And the process as a whole grew far less than the 100 MB that passed through it.
+    let peak = guard.peak_rss().expect("VmHWM");
+    let grew = peak.saturating_sub(baseline);
+    assert!(
+        grew < 32 * 1024 * 1024,
+        "guard RSS grew by {grew} bytes (baseline {baseline}, peak {peak})"
+    );
 }
 
 #[tokio::test]
