@@ -17,7 +17,6 @@
 //! | `key`      | what the rule counted by (an IP, …)     | `none`                         |
 //! | `event`    | the triggering event as ECS JSON        | the event as ECS JSON          |
 
-
 use minijinja::{AutoEscape, Environment};
 use serde_json::{Value, json};
 
