@@ -13,37 +13,6 @@ fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_palisade"))
 }
 
-fn events(dir: &Path, category: &str) -> Vec<Value> {
-    let out = Command::new(bin())
-        .args([
-            "events",
-            "--json",
-            "--database",
-            "palisade.db",
-            "--category",
-            category,
-        ])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn wait_events(dir: &Path, category: &str, n: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let got = events(dir, category);
-        if got.len() >= n || Instant::now() > deadline {
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 const TRUST_LOCAL: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
 
 const LOGIN_ROUTE: &str = r#"
@@ -137,18 +106,18 @@ async fn brute_force_is_banned_and_stuffing_reported_without_keeping_a_password(
     let r = login(&client, &guard, "192.0.2.1", "alice", LOGIN_PASSWORD).await;
     assert_eq!(r.status(), 302);
 
-    let bf = wait_events(guard.dir(), "brute_force", 1);
+    let bf = guard.wait_events("brute_force", 1);
     let ip_event = bf
         .iter()
         .find(|e| e["palisade"]["fields"]["scope"] == "ip")
         .unwrap_or_else(|| panic!("{bf:?}"));
     assert_eq!(ip_event["source"]["ip"], "198.51.100.10");
-    let bans = wait_events(guard.dir(), "ip_banned", 1);
+    let bans = guard.wait_events("ip_banned", 1);
     assert!(
         bans.iter().any(|e| e["source"]["ip"] == "198.51.100.10"),
         "{bans:?}"
     );
-    let failures = wait_events(guard.dir(), "auth_failure", 10);
+    let failures = guard.wait_events("auth_failure", 10);
     assert!(failures.len() >= 10, "{failures:?}");
     assert_eq!(failures[0]["user"]["name"], "alice");
 
@@ -157,7 +126,7 @@ async fn brute_force_is_banned_and_stuffing_reported_without_keeping_a_password(
         let r = login(&client, &guard, "203.0.113.20", user, secret).await;
         assert_eq!(r.status(), 302);
     }
-    let stuffing = wait_events(guard.dir(), "credential_stuffing", 1);
+    let stuffing = guard.wait_events("credential_stuffing", 1);
     let e = stuffing
         .iter()
         .find(|e| e["palisade"]["fields"]["pattern"] == "many_users_from_ip")
@@ -255,7 +224,7 @@ file = "{}"
         "{seen}"
     );
 
-    let e = wait_events(guard.dir(), "breached_password", 1);
+    let e = guard.wait_events("breached_password", 1);
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(e[0]["user"]["name"], "mallory@example.com");
     assert_eq!(e[0]["palisade"]["fields"]["breach_count"], "4242");
@@ -270,7 +239,7 @@ file = "{}"
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let e = wait_events(guard.dir(), "account_change", 1);
+    let e = guard.wait_events("account_change", 1);
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(e[0]["user"]["name"], "mallory@example.com");
     assert_eq!(e[0]["source"]["ip"], "198.51.100.77");
@@ -398,7 +367,7 @@ alerts = false
     .await;
     assert_eq!(r.headers()["location"], "/home");
 
-    let e = wait_events(guard.dir(), "new_ip_login", 1);
+    let e = guard.wait_events("new_ip_login", 1);
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(e[0]["source"]["ip"], "198.51.100.99");
     assert_eq!(e[0]["palisade"]["fields"]["notified"], "true");
@@ -429,7 +398,8 @@ alerts = false
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let critical: Vec<Value> = wait_events(guard.dir(), "new_ip_login", 2)
+    let critical: Vec<Value> = guard
+        .wait_events("new_ip_login", 2)
         .into_iter()
         .filter(|e| e["log"]["level"] == "critical")
         .collect();
@@ -506,7 +476,7 @@ async fn apps_report_logins_through_the_admin_api() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403, "reported failures ban too");
-    let e = wait_events(guard.dir(), "brute_force", 1);
+    let e = guard.wait_events("brute_force", 1);
     assert!(
         e.iter().any(|e| e["source"]["ip"] == "203.0.113.8"),
         "{e:?}"

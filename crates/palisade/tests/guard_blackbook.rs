@@ -22,35 +22,6 @@ fn cli(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn events(dir: &Path, category: &str) -> Vec<Value> {
-    let out = cli(
-        dir,
-        &[
-            "events",
-            "--json",
-            "--database",
-            "palisade.db",
-            "--category",
-            category,
-        ],
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn wait_events(dir: &Path, category: &str, n: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let got = events(dir, category);
-        if got.len() >= n || Instant::now() > deadline {
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 async fn status_from(client: &reqwest::Client, guard: &GuardProcess, ip: &str) -> u16 {
     client
         .get(format!("{}/echo", guard.url()))
@@ -166,7 +137,7 @@ async fn attacks_detected_by_the_guard_ban_their_source() {
     // Now even a clean request from it is refused, by the black book.
     assert_eq!(status_from(&client, &guard, "203.0.113.66").await, 403);
     assert_eq!(status_from(&client, &guard, "203.0.113.67").await, 200);
-    let bans = wait_events(guard.dir(), "ip_banned", 1);
+    let bans = guard.wait_events("ip_banned", 1);
     assert_eq!(bans.len(), 1, "{bans:?}");
     assert_eq!(bans[0]["source"]["ip"], "203.0.113.66");
     assert_eq!(bans[0]["palisade"]["fields"]["source"], "rule");
@@ -215,7 +186,7 @@ async fn over_the_quota_is_429_with_ratelimit_headers() {
     assert_eq!(r.headers()["ratelimit-policy"], "\"login\";q=1;w=60");
 
     // One event per client per minute, however many refusals.
-    let e = wait_events(guard.dir(), "rate_limited", 2);
+    let e = guard.wait_events("rate_limited", 2);
     let from_33 = e
         .iter()
         .filter(|e| e["source"]["ip"] == "192.0.2.33")

@@ -4,44 +4,12 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use palisade_test_support::{GuardProcess, TestUpstream};
 use serde_json::Value;
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_palisade"))
-}
-
-fn events(dir: &Path, category: &str) -> Vec<Value> {
-    let out = Command::new(bin())
-        .args([
-            "events",
-            "--json",
-            "--database",
-            "palisade.db",
-            "--category",
-            category,
-        ])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn wait_events(dir: &Path, category: &str, n: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let got = events(dir, category);
-        if got.len() >= n || Instant::now() > deadline {
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 const SQLI: &str = "1' UNION SELECT password FROM users--";
@@ -95,7 +63,7 @@ async fn block_mode_refuses_attacks_before_the_app_sees_them() {
     assert_eq!(upstream.requests(), seen, "the app never saw the attack");
 
     // The event was stored before the 403 left.
-    let stored = events(guard.dir(), "malicious_traffic");
+    let stored = guard.events("malicious_traffic");
     assert_eq!(stored.len(), 1, "{stored:?}");
     let e = &stored[0];
     assert_eq!(e["http"]["request"]["id"], "attack-1");
@@ -210,7 +178,7 @@ async fn monitor_mode_records_and_forwards() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "monitor mode forwards");
-    let stored = wait_events(guard.dir(), "malicious_traffic", 1);
+    let stored = guard.wait_events("malicious_traffic", 1);
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["palisade"]["fields"]["action"], "detected");
     assert_eq!(stored[0]["log"]["level"], "medium");
@@ -234,8 +202,8 @@ async fn probes_and_scanners_get_their_own_categories() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    assert_eq!(events(guard.dir(), "sensitive_file_probe").len(), 1);
-    assert_eq!(events(guard.dir(), "scanner").len(), 1);
+    assert_eq!(guard.events("sensitive_file_probe").len(), 1);
+    assert_eq!(guard.events("scanner").len(), 1);
 }
 
 #[tokio::test]
