@@ -88,9 +88,11 @@ impl FileSink {
             self.open()?.flush()?;
             self.rotate()?;
         }
-        let f = self.open()?;
-        f.write_all(line.as_bytes())?;
-        f.write_all(b"\n")?;
+        // One write per line, so a reader following the file never sees a line without its end.
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        self.open()?.write_all(&bytes)?;
         self.size += len;
         Ok(())
     }
