@@ -36,6 +36,9 @@ pub struct AuthGuardSettings {
     pub pwned: Pwned,
     /// Mails users about logins from new networks, when configured.
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// Where the (user, network) pairs of successful logins are kept across restarts (JSON
+    /// lines); `None` keeps them in memory only.
+    pub known_logins: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for AuthGuardSettings {
@@ -63,15 +66,41 @@ pub(crate) struct AuthRuntime {
     pwned: Pwned,
     monitor: Mutex<Monitor>,
     mailer: Option<Arc<dyn Mailer>>,
+    known_logins: Option<std::path::PathBuf>,
 }
 
 impl AuthRuntime {
     pub fn new(s: AuthGuardSettings) -> Self {
+        let mut monitor = s.settings.monitor();
+        if let Some(path) = &s.known_logins {
+            load_known(&mut monitor, path);
+        }
         AuthRuntime {
-            monitor: Mutex::new(s.settings.monitor()),
+            monitor: Mutex::new(monitor),
             settings: s.settings,
             pwned: s.pwned,
             mailer: s.mailer,
+            known_logins: s.known_logins,
+        }
+    }
+
+    /// Appends the pairs learnt since the last call to the known-logins file (upkeep thread).
+    pub fn persist_learned(&self) {
+        let Some(path) = &self.known_logins else {
+            return;
+        };
+        let (pairs, overflowed) = self.monitor().drain_learned();
+        let result = if overflowed > 0 {
+            // More were learnt than the buffer holds: write the whole set instead.
+            let all = self.monitor().export_known();
+            write_known(path, &all)
+        } else if pairs.is_empty() {
+            Ok(())
+        } else {
+            append_known(path, &pairs)
+        };
+        if let Err(e) = result {
+            tracing::warn!(file = %path.display(), "cannot save known logins: {e}");
         }
     }
 
@@ -222,4 +251,52 @@ mod tests {
         );
         assert!(text.contains("203.0.113.7"));
     }
+}
+
+/// Loads the known-logins file, then rewrites it from what the monitor kept (its cap applies),
+/// so the file does not grow without bound across restarts.
+fn load_known(monitor: &mut Monitor, path: &std::path::Path) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => {
+            tracing::warn!(file = %path.display(), "cannot read known logins: {e}");
+            return;
+        }
+    };
+    let pairs = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<palisade_auth::KnownPair>(l).ok());
+    monitor.import_known(pairs);
+    if let Err(e) = write_known(path, &monitor.export_known()) {
+        tracing::warn!(file = %path.display(), "cannot compact known logins: {e}");
+    }
+}
+
+fn known_lines(pairs: &[palisade_auth::KnownPair]) -> String {
+    let mut text = String::new();
+    for p in pairs {
+        if let Ok(line) = serde_json::to_string(p) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+fn append_known(path: &std::path::Path, pairs: &[palisade_auth::KnownPair]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(known_lines(pairs).as_bytes())
+}
+
+/// Replaces the file atomically (write aside, rename).
+fn write_known(path: &std::path::Path, pairs: &[palisade_auth::KnownPair]) -> std::io::Result<()> {
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".tmp");
+    std::fs::write(&aside, known_lines(pairs))?;
+    std::fs::rename(&aside, path)
 }

@@ -286,7 +286,7 @@ impl Defences {
     /// Starts the upkeep thread: picks up other processes' bans every `refresh`, and once a
     /// minute drops expired entries, decayed scores and refilled rate-limit buckets.
     pub fn start_upkeep(self: &Arc<Self>) {
-        if self.book.is_none() && self.limits.is_none() {
+        if self.book.is_none() && self.limits.is_none() && self.auth.is_none() {
             return;
         }
         let me = Arc::downgrade(self);
@@ -303,6 +303,9 @@ impl Defences {
                     std::thread::sleep(refresh);
                     let Some(me) = me.upgrade() else { return };
                     let now = Timestamp::now();
+                    if let Some(auth) = &me.auth {
+                        auth.persist_learned();
+                    }
                     if let Some(book) = &me.book
                         && let Err(e) = book.state.refresh(now)
                     {

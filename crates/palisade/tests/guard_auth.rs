@@ -482,3 +482,38 @@ async fn apps_report_logins_through_the_admin_api() {
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn known_login_networks_survive_a_restart() {
+    let upstream = TestUpstream::start();
+    let mut guard = GuardProcess::start(bin(), &upstream.url(), TRUST_LOCAL, LOGIN_ROUTE);
+    let client = no_redirects();
+    // The first login of a user is learnt silently.
+    let ok = login(&client, &guard, "192.0.2.44", "carol", LOGIN_PASSWORD).await;
+    assert_eq!(ok.status(), 302);
+    let file = guard.dir().join("palisade-known-logins.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&file).is_ok_and(|t| t.contains("carol")) {
+        assert!(Instant::now() < deadline, "the pair was never saved");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    guard.restart();
+    // A fresh client: the old one's pooled connection died with the old process.
+    let client = no_redirects();
+    // Same network after the restart: known, no event.
+    let ok = login(&client, &guard, "192.0.2.45", "carol", LOGIN_PASSWORD).await;
+    assert_eq!(ok.status(), 302);
+    // Another network: a new-IP login.
+    let ok = login(&client, &guard, "203.0.113.80", "carol", LOGIN_PASSWORD).await;
+    assert_eq!(ok.status(), 302);
+    let events = guard.wait_events("new_ip_login", 1);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["source"]["ip"], "203.0.113.80");
+    assert!(
+        !std::fs::read_to_string(&file)
+            .unwrap()
+            .contains(LOGIN_PASSWORD),
+        "only users and networks are kept"
+    );
+}

@@ -110,6 +110,12 @@ pub fn settings(
         settings,
         pwned,
         mailer,
+        // Beside the event store, like the black book.
+        known_logins: Some(
+            cfg.events
+                .database
+                .with_file_name("palisade-known-logins.jsonl"),
+        ),
     }))
 }
 
