@@ -233,26 +233,6 @@ fn new_ip_text(user: &str, ip: IpAddr, prefix: &str, link: Option<&str>, ttl: &s
     text
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_mail_carries_the_link_on_a_line_of_its_own() {
-        let ip = std::net::IpAddr::from([203, 0, 113, 7]);
-        let text = super::new_ip_text(
-            "alice",
-            ip,
-            "203.0.113.0/24",
-            Some("https://x/.palisade/report/t"),
-            "7days",
-        );
-        assert!(
-            text.contains("\n\nhttps://x/.palisade/report/t\n\n"),
-            "{text}"
-        );
-        assert!(text.contains("203.0.113.7"));
-    }
-}
-
 /// Loads the known-logins file, then rewrites it from what the monitor kept (its cap applies),
 /// so the file does not grow without bound across restarts.
 fn load_known(monitor: &mut Monitor, path: &std::path::Path) {
@@ -299,4 +279,24 @@ fn write_known(path: &std::path::Path, pairs: &[palisade_auth::KnownPair]) -> st
     aside.push(".tmp");
     std::fs::write(&aside, known_lines(pairs))?;
     std::fs::rename(&aside, path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_mail_carries_the_link_on_a_line_of_its_own() {
+        let ip = std::net::IpAddr::from([203, 0, 113, 7]);
+        let text = super::new_ip_text(
+            "alice",
+            ip,
+            "203.0.113.0/24",
+            Some("https://x/.palisade/report/t"),
+            "7days",
+        );
+        assert!(
+            text.contains("\n\nhttps://x/.palisade/report/t\n\n"),
+            "{text}"
+        );
+        assert!(text.contains("203.0.113.7"));
+    }
 }
