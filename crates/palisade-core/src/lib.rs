@@ -18,10 +18,12 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod app;
 mod event;
 pub mod redact;
 mod request_id;
 
+pub use app::{AppControl, AppStatus, Availability, ControlError};
 pub use event::{
     BadCategory, Category, Discard, DurableFuture, Ecs, Emit, Event, EventId, Severity, Timestamp,
 };

@@ -10,6 +10,9 @@
 //! - Client IPs come from `X-Forwarded-For` only when the peer is a trusted proxy.
 //! - Request headers must arrive within `client_header` (slowloris); bodies are streamed
 //!   and capped at `max_request_body` (413); a dead upstream gets a clean 502, a slow one 504.
+//! - In front of an app `palisade run` supervises ([`Supervised`]), the defences run before
+//!   the app's availability is looked at: an attacker is refused, never held while the app
+//!   restarts.
 //! - The admin listener is separate from the proxy listener and loopback by default.
 #![warn(missing_docs)]
 
@@ -25,7 +28,9 @@ pub mod metrics;
 pub mod proxy;
 mod server;
 pub mod settings;
+mod supervised;
 
+pub use admin::serve_app_admin;
 pub use auth::{AuthGuardSettings, Mailer};
 pub use defence::{BanAnswer, BlackbookSettings, RateLimitSettings, RateRule};
 pub use detect::{DetectMode, DetectSettings};
@@ -33,3 +38,4 @@ pub use error::GuardError;
 pub use forwarded::TrustedProxies;
 pub use server::{GuardServer, OnExit};
 pub use settings::{GuardSettings, Timeouts, TlsFiles, Upstream};
+pub use supervised::Supervised;

@@ -187,6 +187,11 @@ impl GuardMetrics {
         metrics::counter!("palisade_ratelimit_refused_total").increment(1);
     }
 
+    /// One request answered `503` because the supervised app was not up.
+    pub(crate) fn app_unavailable(&self) {
+        metrics::counter!("palisade_app_unavailable_total").increment(1);
+    }
+
     /// One connection refused by the per-client connection limit.
     pub(crate) fn connection_refused(&self) {
         metrics::counter!("palisade_connlimit_refused_total").increment(1);

@@ -2,8 +2,8 @@
 //!
 //! Order: connection (header deadline, per-IP limit, counted) → request id → client IP →
 //! report link → black book → rate limit → body limit → detection → login observe →
-//! upstream (forwarded headers, auth headers) → login outcome, response headers policy →
-//! log/metrics.
+//! supervised app's availability (`palisade run` only, `supervised.rs`) → upstream
+//! (forwarded headers, auth headers) → login outcome, response headers policy → log/metrics.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HOST};
 use http::{HeaderName, HeaderValue};
 use palisade_auth::{Attempt, BREACHED_HEADER, Decision, Outcome, REPORT_PATH, RISK_HEADER};
-use palisade_core::{Category, Emit, Event, RequestId, Severity, Timestamp};
+use palisade_core::{Availability, Category, Emit, Event, RequestId, Severity, Timestamp};
 use palisade_detect::Verdict;
 use palisade_headers::{CspNonce, Policy, UpstreamPolicy, helmet_case};
 use palisade_state::{BanSource, Offence, Verdict as BanVerdict};
@@ -31,6 +31,7 @@ use crate::error_page;
 use crate::forwarded::{Forwarded, TrustedProxies};
 use crate::metrics::{GuardMetrics, InFlight};
 use crate::settings::{GuardSettings, Timeouts, Upstream};
+use crate::supervised::{AppGate, Retry};
 
 /// The header carrying the request id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -82,6 +83,8 @@ pub struct Guard {
     defences: Arc<Defences>,
     /// Last known state of the upstream: events go out on changes, not per failed request.
     upstream_up: AtomicBool,
+    /// The app `palisade run` supervises, when it does.
+    app: Option<AppGate>,
 }
 
 /// What one request carries from phase to phase.
@@ -110,6 +113,8 @@ pub struct RequestCtx {
     risk: Option<&'static str>,
     /// `X-Palisade-Breached-Password` for the upstream.
     breached: Option<u64>,
+    /// The one retry of a failed connect to a supervised app.
+    app_retry: Retry,
 }
 
 impl Guard {
@@ -119,6 +124,7 @@ impl Guard {
         metrics: Arc<GuardMetrics>,
         events: Arc<dyn Emit>,
         defences: Arc<Defences>,
+        app: Option<AppGate>,
     ) -> Self {
         Guard {
             upstream: settings.upstream.clone(),
@@ -133,6 +139,7 @@ impl Guard {
             detect: settings.detect.clone(),
             defences,
             upstream_up: AtomicBool::new(true),
+            app,
         }
     }
 
@@ -664,6 +671,28 @@ impl Guard {
         }
     }
 
+    /// `503` with `Retry-After` for a supervised app that is not up; the outage is recorded
+    /// once (`upstream_down`), not per request.
+    async fn app_unavailable(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        now: Availability,
+    ) {
+        self.metrics.app_unavailable();
+        let why = match now {
+            Availability::Up => "connection failed".to_owned(),
+            Availability::Starting => "the app is starting".to_owned(),
+            Availability::Down { retry_after_secs } => {
+                format!("the app is not running (back in about {retry_after_secs} s)")
+            }
+        };
+        self.upstream_state(false, session, ctx, &why);
+        let body = error_page::render(503, self.request_id(ctx).as_str());
+        let retry = [("retry-after", now.retry_after_secs().to_string())];
+        self.send_body(session, ctx, 503, body, &retry).await;
+    }
+
     /// Sends a small page of palisade's own (413, 502, 504…), with the policy applied.
     async fn send_page(&self, session: &mut Session, ctx: &mut RequestCtx, status: u16) {
         let body = error_page::render(status, self.request_id(ctx).as_str());
@@ -835,7 +864,17 @@ impl ProxyHttp for Guard {
         {
             return Ok(true);
         }
-        self.auth_observe(session, ctx, client).await
+        if self.auth_observe(session, ctx, client).await? {
+            return Ok(true);
+        }
+        // Last, so a request the defences refuse never waits for the app.
+        if let Some(app) = &self.app
+            && let Err(now) = app.admit(&session.req_header().method).await
+        {
+            self.app_unavailable(session, ctx, now).await;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     async fn upstream_peer(
@@ -843,6 +882,9 @@ impl ProxyHttp for Guard {
         _session: &mut Session,
         ctx: &mut RequestCtx,
     ) -> Result<Box<HttpPeer>> {
+        if let Some(app) = &self.app {
+            app.before_connect(&mut ctx.app_retry).await;
+        }
         let mut peer = HttpPeer::new(
             self.upstream.addr,
             self.upstream.tls,
@@ -1008,6 +1050,24 @@ impl ProxyHttp for Guard {
             || error.esource() == &ErrorSource::Downstream
     }
 
+    fn fail_to_connect(
+        &self,
+        session: &mut Session,
+        _peer: &HttpPeer,
+        ctx: &mut RequestCtx,
+        mut e: Box<Error>,
+    ) -> Box<Error> {
+        // Nothing of the request has reached the app yet, so trying again is safe.
+        if let Some(app) = &self.app {
+            let replayable = !session.as_ref().retry_buffer_truncated();
+            let method = &session.req_header().method;
+            if app.retry(method, replayable, &mut ctx.app_retry) {
+                e.set_retry(true);
+            }
+        }
+        e
+    }
+
     async fn fail_to_proxy(
         &self,
         session: &mut Session,
@@ -1022,6 +1082,16 @@ impl ProxyHttp for Guard {
             }
             Failure::UpstreamUnreachable => {
                 self.metrics.upstream_connect_error();
+                // A supervised app that died a moment ago is restarting: say when to retry.
+                if let Some(app) = &self.app
+                    && session.response_written().is_none()
+                {
+                    self.app_unavailable(session, ctx, app.now()).await;
+                    return FailToProxy {
+                        error_code: 503,
+                        can_reuse_downstream: false,
+                    };
+                }
                 self.upstream_state(false, session, ctx, "connection failed");
                 502
             }

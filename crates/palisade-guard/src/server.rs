@@ -23,6 +23,7 @@ use crate::error::GuardError;
 use crate::metrics::{GuardMetrics, install_recorder};
 use crate::proxy::Guard;
 use crate::settings::GuardSettings;
+use crate::supervised::{AppGate, Supervised};
 
 /// A guard ready to run: listeners checked, services assembled.
 pub struct GuardServer {
@@ -54,6 +55,17 @@ impl GuardServer {
         admin_token: Option<String>,
         events: Arc<dyn Emit>,
     ) -> Result<Self, GuardError> {
+        Self::build_supervised(settings, admin_token, events, None)
+    }
+
+    /// [`build`](Self::build) for `palisade run`: with `supervised`, requests wait for (or
+    /// are told to retry) an app that is not up, and the admin API serves `/v1/app`.
+    pub fn build_supervised(
+        settings: GuardSettings,
+        admin_token: Option<String>,
+        events: Arc<dyn Emit>,
+        supervised: Option<Supervised>,
+    ) -> Result<Self, GuardError> {
         // pingora binds only once it runs, and then a busy port is a log line in a
         // background thread; probing first turns it into a clear start-up error.
         drop(bind(settings.listen)?);
@@ -80,7 +92,13 @@ impl GuardServer {
             settings.auth.clone().map(AuthRuntime::new),
         ));
         defences.start_upkeep();
-        let guard = Guard::new(&settings, metrics.clone(), events.clone(), defences.clone());
+        let guard = Guard::new(
+            &settings,
+            metrics.clone(),
+            events.clone(),
+            defences.clone(),
+            supervised.as_ref().map(AppGate::new),
+        );
         let mut proxy = pingora::proxy::http_proxy(&server.configuration, guard);
         // HTTP/2 has no header deadline (conn.rs); an idle h2 connection is closed
         // after the keep-alive time, as an idle HTTP/1 one is.
@@ -122,7 +140,8 @@ impl GuardServer {
                 .map_err(|e| GuardError::Metrics(e.to_string()))?;
             server.add_service(background_service(
                 "palisade admin",
-                AdminService::new(listener, handle, admin_token, events, defences),
+                AdminService::new(listener, handle, admin_token, events, defences)
+                    .with_app(supervised.map(|s| s.control)),
             ));
         }
         Ok(GuardServer {

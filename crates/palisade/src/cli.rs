@@ -21,6 +21,15 @@ pub struct Cli {
 pub enum Command {
     /// Run the guard: a reverse proxy in front of your app.
     Guard(GuardArgs),
+    /// Start your app, keep it running (restart on crash, hang, memory, file change) and
+    /// guard it: `palisade run -- node app.js`.
+    Run(RunArgs),
+    /// Show the apps `palisade run` supervises: pid, uptime, restarts, last exit, memory.
+    Status(StatusArgs),
+    /// Restart a supervised app gracefully (no backoff).
+    Restart(AppArgs),
+    /// Stop a supervised app gracefully, and its `palisade run`.
+    Stop(AppArgs),
     /// Run a bundled sample app behind the guard, to see what palisade does.
     Demo(DemoArgs),
     /// Check or print a palisade.toml.
@@ -268,6 +277,83 @@ pub struct GuardArgs {
     /// Admin listener address (/healthz, /metrics) [default: 127.0.0.1:9181].
     #[arg(long, value_name = "ADDR")]
     pub admin: Option<SocketAddr>,
+}
+
+/// `palisade run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The app's name in events, logs and `palisade status` [default: the command's name].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The port the app is told to listen on (`PORT`) [default: `[run] port`, else a free one].
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Address the guard listens on [default: 127.0.0.1:8080, or the file's].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Admin listener (status, restart, stop) [default: 127.0.0.1:9181, or a free port when busy].
+    #[arg(long, value_name = "ADDR")]
+    pub admin: Option<SocketAddr>,
+    /// Config file [default: ./palisade.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Supervise only: no guard in front of the app.
+    #[arg(long)]
+    pub no_guard: bool,
+    /// Which exits restart the app [default: `[run] restart`, on-failure].
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub restart: Option<RestartWhen>,
+    /// Restart when files under this path change (repeatable; adds to `[run.watch] paths`).
+    #[arg(long, value_name = "PATH")]
+    pub watch: Vec<PathBuf>,
+    /// Restart when the app's memory goes over this, e.g. "512MiB".
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<bytesize::ByteSize>,
+    /// Don't echo the app's output (it still goes to the log files).
+    #[arg(long)]
+    pub quiet: bool,
+    /// The app's command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `--restart`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RestartWhen {
+    /// After every exit.
+    Always,
+    /// After a crash (non-zero exit or signal).
+    OnFailure,
+    /// Never: `palisade run` ends with the app.
+    Never,
+}
+
+/// Which supervised app, and how to reach it.
+#[derive(Debug, Clone, Args)]
+pub struct AppArgs {
+    /// The app's name (`--name` of `palisade run`) [default: the only one running].
+    pub name: Option<String>,
+    /// Talk to this admin listener instead of looking the app up.
+    #[arg(long, value_name = "ADDR")]
+    pub admin: Option<SocketAddr>,
+    /// The admin token for `--admin`.
+    #[arg(
+        long,
+        env = "PALISADE_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+}
+
+/// `palisade status`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub app: AppArgs,
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `palisade demo`

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod apps;
 mod blackbook;
 mod cli;
 mod commands;
@@ -12,6 +13,7 @@ mod config;
 mod demo;
 mod detect;
 mod events;
+mod run;
 
 use cli::{Cli, Command};
 
@@ -40,6 +42,10 @@ fn main() -> ExitCode {
     init_logging(&cli.log);
     let result = match cli.command {
         Command::Guard(args) => commands::guard(args),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => apps::status(args),
+        Command::Restart(args) => apps::control(args, apps::Action::Restart),
+        Command::Stop(args) => apps::control(args, apps::Action::Stop),
         Command::Demo(args) => demo::run(args),
         Command::Config(cmd) => commands::config(cmd),
         Command::Headers(args) => commands::headers(args),

@@ -15,7 +15,7 @@ pub(super) async fn post_auth_event(
     headers: HeaderMap,
     body: Result<Json<AuthEventReport>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(denied) = authorize(&state, &headers, true) {
+    if let Err(denied) = authorize(state.token.as_deref(), &headers, true) {
         return denied;
     }
     let report = match body {

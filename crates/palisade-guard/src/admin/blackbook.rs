@@ -30,7 +30,7 @@ fn off() -> Response {
 }
 
 pub(super) async fn list(State(state): State<AdminState>, headers: HeaderMap) -> Response {
-    if let Err(denied) = authorize(&state, &headers, true) {
+    if let Err(denied) = authorize(state.token.as_deref(), &headers, true) {
         return denied;
     }
     let Some(book) = &state.defences.book else {
@@ -56,7 +56,7 @@ pub(super) async fn ban(
     headers: HeaderMap,
     body: Result<Json<NewBan>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(denied) = authorize(&state, &headers, true) {
+    if let Err(denied) = authorize(state.token.as_deref(), &headers, true) {
         return denied;
     }
     let Some(book) = &state.defences.book else {
@@ -111,7 +111,7 @@ pub(super) async fn unban(
     headers: HeaderMap,
     Query(q): Query<Target>,
 ) -> Response {
-    if let Err(denied) = authorize(&state, &headers, true) {
+    if let Err(denied) = authorize(state.token.as_deref(), &headers, true) {
         return denied;
     }
     let Some(book) = &state.defences.book else {

@@ -103,7 +103,7 @@ pub(super) async fn post_event(
     headers: HeaderMap,
     body: Result<Json<NewEvent>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(denied) = authorize(&state, &headers, true) {
+    if let Err(denied) = authorize(state.token.as_deref(), &headers, true) {
         return denied;
     }
     let new = match body {

@@ -36,6 +36,8 @@ pub struct FileConfig {
     /// Login monitoring (palisade-auth's own keys).
     #[serde(serialize_with = "redacted_auth")]
     pub auth: palisade_auth::AuthConfig,
+    /// How `palisade run` supervises the app.
+    pub run: super::run::RunFile,
 }
 
 fn redacted_auth<S: serde::Serializer>(
@@ -168,7 +170,7 @@ fn redacted<S: serde::Serializer>(_: &Option<String>, s: S) -> Result<S::Ok, S::
 }
 
 /// Sizes printed so they read back exactly: bytesize's own display rounds to one decimal.
-fn exact_size<S: serde::Serializer>(size: &ByteSize, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn exact_size<S: serde::Serializer>(size: &ByteSize, s: S) -> Result<S::Ok, S::Error> {
     let bytes = size.as_u64();
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     match UNITS

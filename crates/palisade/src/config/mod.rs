@@ -12,6 +12,7 @@ pub mod events;
 mod file;
 mod load;
 pub mod protect;
+pub mod run;
 mod runtime;
 
 pub use error::ConfigError;

@@ -33,6 +33,8 @@ pub struct Runtime {
     /// The black book, validated but not opened; `None` when off. `palisade guard` opens it
     /// into `guard.blackbook`.
     pub blackbook: Option<super::protect::BlackbookPlan>,
+    /// `[run]`, validated: `palisade run` turns it into the supervisor's settings.
+    pub run: super::run::RunPlan,
 }
 
 /// Where the config came from, so later errors can point into it.
@@ -198,9 +200,28 @@ impl Runtime {
         let blackbook = super::protect::blackbook(cfg, src)?;
         let ratelimit = super::protect::ratelimit(cfg, src)?;
         let auth = super::auth::settings(cfg, src)?;
+        let run = super::run::plan(cfg, src)?;
+        if let Some(port) = run.port {
+            // The app would fight the guard (or the admin listener) for the port: apps
+            // commonly bind every address, which clashes with any listener on it.
+            let taken = [
+                ("guard", Some(listen)),
+                ("admin", admin_enabled.then_some(admin_listen)),
+            ]
+            .into_iter()
+            .find_map(|(who, addr)| addr.filter(|a| a.port() == port).map(|a| (who, a)));
+            if let Some((who, addr)) = taken {
+                return Err(located(
+                    &["run", "port"],
+                    format!("`run.port` {port} is the {who} listener's ({addr})"),
+                )
+                .with_hint("give the app a port of its own, or leave `port` out for a free one"));
+            }
+        }
         Ok(Runtime {
             events,
             blackbook,
+            run,
             guard: GuardSettings {
                 listen,
                 upstream,
