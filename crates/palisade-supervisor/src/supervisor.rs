@@ -437,6 +437,7 @@ impl Loop {
         );
         health_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut failures = 0u32;
+        let mut checking: Option<tokio::task::JoinHandle<Result<u16, String>>> = None;
         let mut memory_tick =
             tokio::time::interval(self.settings.memory_interval.max(Duration::from_millis(10)));
         memory_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -457,13 +458,23 @@ impl Loop {
                     let _ = self.avail.send(Availability::Up);
                     tracing::info!(pid, "{} is accepting connections after {} ms", self.settings.name, started.elapsed().as_millis());
                 }
-                _ = health_tick.tick(), if health.is_some() => {
+                _ = health_tick.tick(), if health.is_some() && checking.is_none() => {
                     let Some(h) = &health else { continue };
                     if started.elapsed() < h.grace && !is_ready {
                         continue;
                     }
                     let Some(port) = port else { continue };
-                    match health::check(port, &h.path, h.timeout, h.max_status).await {
+                    // On a task of its own: a check may take its whole timeout, and a crash or
+                    // a stop request meanwhile must not wait for it.
+                    let (path, timeout, max) = (h.path.clone(), h.timeout, h.max_status);
+                    checking = Some(tokio::spawn(async move {
+                        health::check(port, &path, timeout, max).await
+                    }));
+                }
+                result = async { checking.as_mut().expect("guarded by the branch condition").await }, if checking.is_some() => {
+                    checking = None;
+                    let Some(h) = &health else { continue };
+                    match result.unwrap_or_else(|e| Err(format!("health check task: {e}"))) {
                         Ok(_) => {
                             failures = 0;
                         }
@@ -523,6 +534,9 @@ impl Loop {
                 _ = reap_tick.tick() => reap_adopted(),
             }
         };
+        if let Some(check) = checking {
+            check.abort();
+        }
         let uptime = started.elapsed();
         // Whatever the main process left behind dies with it, so the next run finds its
         // port free.
