@@ -167,6 +167,10 @@ fn help_lists_exactly_the_working_subcommands() {
         commands,
         [
             "guard",
+            "run",
+            "status",
+            "restart",
+            "stop",
             "demo",
             "config",
             "headers",
