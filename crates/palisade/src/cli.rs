@@ -21,8 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the guard: a reverse proxy in front of your app.
     Guard(GuardArgs),
-    /// Start your app, keep it running (restart on crash, hang, memory, file change) and
-    /// guard it: `palisade run -- node app.js`.
+    /// Start your app, keep it running and guard it: `palisade run -- node app.js`.
+    ///
+    /// The app is restarted on crash (with backoff), hang, memory and file change, and
+    /// stopped without leaving orphans.
     Run(RunArgs),
     /// Show the apps `palisade run` supervises: pid, uptime, restarts, last exit, memory.
     Status(StatusArgs),
