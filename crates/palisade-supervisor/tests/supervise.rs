@@ -381,13 +381,17 @@ fn output_is_captured_with_timestamps_into_rotating_files() {
     };
     let (sup, _) = start(s);
     let out = dir.path().join("chatty.out.log");
+    let err = dir.path().join("chatty.err.log");
     let until = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(&out)
-        .unwrap_or_default()
-        .contains("out line 299")
-    {
-        assert!(Instant::now() < until, "output never reached the log");
-        std::thread::sleep(Duration::from_millis(20));
+    // The two streams are pumped independently: wait for the end of both.
+    for (file, last) in [(&out, "out line 299"), (&err, "err line 299")] {
+        while !std::fs::read_to_string(file)
+            .unwrap_or_default()
+            .contains(last)
+        {
+            assert!(Instant::now() < until, "{last} never reached the log");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
     let current = std::fs::read_to_string(&out).unwrap();
     assert!(
