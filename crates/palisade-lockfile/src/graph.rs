@@ -32,7 +32,15 @@ pub(crate) struct Node {
     report: bool,
     /// The format's own dev flag, used when no root reaches the node.
     dev_hint: Option<bool>,
-    edges: Vec<(NodeId, bool)>,
+    edges: Vec<Edge>,
+}
+
+/// A dependency: its target, whether it is a root's dev dependency, and the version
+/// requirement the dependent declared for it, when the lockfile records one.
+struct Edge {
+    to: NodeId,
+    dev: bool,
+    requested: Option<Box<str>>,
 }
 
 pub(crate) struct Graph {
@@ -87,8 +95,23 @@ impl Graph {
 
     /// `from` depends on `to`; `dev` marks a root's development dependency.
     pub(crate) fn edge(&mut self, from: NodeId, to: NodeId, dev: bool) {
+        self.edge_requested(from, to, dev, None);
+    }
+
+    /// [`Graph::edge`], with the version requirement `from` declared for `to` (as written).
+    pub(crate) fn edge_requested(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        dev: bool,
+        requested: Option<&str>,
+    ) {
         if from != to {
-            self.nodes[from].edges.push((to, dev));
+            self.nodes[from].edges.push(Edge {
+                to,
+                dev,
+                requested: requested.filter(|r| !r.is_empty()).map(Box::from),
+            });
         }
     }
 
@@ -96,27 +119,28 @@ impl Graph {
     pub(crate) fn unreferenced(&self) -> Vec<NodeId> {
         let mut referenced = vec![false; self.nodes.len()];
         for node in &self.nodes {
-            for &(to, _) in &node.edges {
-                referenced[to] = true;
+            for edge in &node.edges {
+                referenced[edge.to] = true;
             }
         }
         (0..self.nodes.len()).filter(|&i| !referenced[i]).collect()
     }
 
     /// Gives `root` its edges when the lockfile records none: the manifest's `linked`
-    /// (node, dev) pairs, plus every node nothing depends on — it was locked because the
-    /// project (or a workspace member whose manifest is not read) asked for it, so it is
-    /// direct. `unreferenced_dev` says whether such a node is dev, or `None` to leave it out.
+    /// (node, dev, requirement) triples, plus every node nothing depends on — it was locked
+    /// because the project (or a workspace member whose manifest is not read) asked for it, so
+    /// it is direct. `unreferenced_dev` says whether such a node is dev, or `None` to leave it
+    /// out.
     pub(crate) fn attach_root(
         &mut self,
         root: NodeId,
-        linked: &[(NodeId, bool)],
+        linked: &[(NodeId, bool, Option<&str>)],
         unreferenced_dev: impl Fn(NodeId) -> Option<bool>,
     ) {
         let unreferenced = self.unreferenced();
-        let linked_ids: HashSet<NodeId> = linked.iter().map(|&(id, _)| id).collect();
-        for &(to, dev) in linked {
-            self.edge(root, to, dev);
+        let linked_ids: HashSet<NodeId> = linked.iter().map(|&(id, _, _)| id).collect();
+        for &(to, dev, requested) in linked {
+            self.edge_requested(root, to, dev, requested);
         }
         for id in unreferenced {
             if id != root
@@ -136,6 +160,8 @@ impl Graph {
 
         let mut dist = vec![usize::MAX; n];
         let mut parent = vec![usize::MAX; n];
+        // Which of the parent's edges the search came in by: its requirement is the package's.
+        let mut via = vec![usize::MAX; n];
         let mut origin = vec![usize::MAX; n];
         let mut queue = VecDeque::new();
         for &r in &roots {
@@ -144,10 +170,12 @@ impl Graph {
             queue.push_back(r);
         }
         while let Some(at) = queue.pop_front() {
-            for &(to, _) in &self.nodes[at].edges {
+            for (e, edge) in self.nodes[at].edges.iter().enumerate() {
+                let to = edge.to;
                 if dist[to] == usize::MAX {
                     dist[to] = dist[at] + 1;
                     parent[to] = at;
+                    via[to] = e;
                     origin[to] = origin[at];
                     queue.push_back(to);
                 }
@@ -162,7 +190,7 @@ impl Graph {
         }
         while let Some(at) = queue.pop_front() {
             let from_root = self.nodes[at].root;
-            for &(to, dev) in &self.nodes[at].edges {
+            for &Edge { to, dev, .. } in &self.nodes[at].edges {
                 let dev_edge = from_root && dev;
                 if !prod[to] && !dev_edge {
                     prod[to] = true;
@@ -212,6 +240,10 @@ impl Graph {
                     path.push(self.nodes[origin[i]].label.clone());
                 }
                 path.reverse();
+                let requested = (parent[i] != usize::MAX)
+                    .then(|| self.nodes[parent[i]].edges[via[i]].requested.as_deref())
+                    .flatten()
+                    .map(str::to_owned);
                 Package {
                     name: node.name.clone(),
                     version: node.version.clone(),
@@ -220,6 +252,7 @@ impl Graph {
                     dev,
                     path,
                     source: node.source.clone(),
+                    requested,
                 }
             })
             .collect();
@@ -246,11 +279,11 @@ mod tests {
         let c1 = g.package("c", "2.0.0", registry());
         let c2 = g.package("c", "2.0.0", registry()); // a nested duplicate
         let t = g.package("test-lib", "3.0.0", registry());
-        g.edge(root, a, false);
+        g.edge_requested(root, a, false, Some("^1"));
         g.edge(root, t, true);
         g.edge(a, b, false);
-        g.edge(b, c1, false);
-        g.edge(a, c2, false);
+        g.edge_requested(b, c1, false, Some("~2.0.0"));
+        g.edge_requested(a, c2, false, Some("^2"));
         g.edge(t, a, false); // a is both prod and reachable from dev
         let packages = g.finish();
         let ids: Vec<String> = packages.iter().map(Package::id).collect();
@@ -258,6 +291,10 @@ mod tests {
         let c = &packages[2];
         assert_eq!(c.path, ["app@1.0.0", "a@1.0.0", "c@2.0.0"]);
         assert!(!c.direct && !c.dev);
+        // The requirement on the path's last step: `a`'s, not `b`'s.
+        assert_eq!(c.requested.as_deref(), Some("^2"));
+        assert_eq!(packages[0].requested.as_deref(), Some("^1"));
+        assert_eq!(packages[1].requested, None);
         assert!(packages[0].direct && !packages[0].dev);
         assert!(packages[3].direct && packages[3].dev);
     }

@@ -3,7 +3,8 @@
 //! A pure core: [`parse`] takes a lockfile's display name and text (the caller reads the file)
 //! and returns a [`Lockfile`]: one [`Package`] per locked (name, version) with its
 //! [`Ecosystem`], whether it is a direct and/or dev-only dependency, the shortest dependency
-//! path that brings it in, and its [`Source`] — registry packages are auditable; git, path,
+//! path that brings it in (and the version requirement declared on its last step, when the
+//! lockfile records one), and its [`Source`] — registry packages are auditable; git, path,
 //! link, workspace and URL dependencies are not, and say why.
 //!
 //! | File | Versions |
@@ -40,6 +41,7 @@
 //! assert!(!ms.direct);
 //! assert_eq!(ms.path, ["app@1.0.0", "debug@2.6.9", "ms@2.0.0"]);
 //! assert_eq!(ms.source, Source::Registry { url: None });
+//! assert_eq!(ms.requested.as_deref(), Some("2.0.0")); // what debug@2.6.9 asked for
 //!
 //! let err = parse("package-lock.json", "{\n  \"lockfileVersion\": 3,\n  \"packages\": []\n}")
 //!     .unwrap_err();

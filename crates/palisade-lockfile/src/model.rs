@@ -128,6 +128,14 @@ pub struct Package {
     pub path: Vec<String>,
     /// Where it comes from, and so whether advisories for `name@version` apply to it.
     pub source: Source,
+    /// The version requirement the package's parent on [`Package::path`] declared for it, as
+    /// written (`"^4.17.0"`, `">=2,<4"`; an npm alias's `npm:name@` prefix and yarn Berry's
+    /// `npm:` protocol removed), so fix advice can tell whether a fixed version is already
+    /// allowed (refresh the lockfile) or needs a bigger bump. `None` when the lockfile does not
+    /// record requirements for that edge: Cargo.lock, Pipfile.lock, requirements.txt, pnpm's
+    /// package-to-package edges (it records only resolved versions there), poetry's roots, and
+    /// a root edge guessed without a manifest.
+    pub requested: Option<String>,
 }
 
 impl Package {

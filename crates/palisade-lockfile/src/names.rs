@@ -38,6 +38,16 @@ pub(crate) fn npm_alias(range: &str) -> Option<(&str, &str)> {
     Some(split_spec(target).unwrap_or((target, "")))
 }
 
+/// The version requirement in an npm-family dependency specifier: an alias's range
+/// (`npm:lodash@^4` → `^4`), yarn Berry's `npm:` protocol removed (`npm:^1.2.0` → `^1.2.0`),
+/// anything else as written (`^1.2.0`, `file:../x`, a git URL).
+pub(crate) fn npm_requested(spec: &str) -> &str {
+    match spec.strip_prefix("npm:") {
+        Some(target) => split_spec(target).map_or(target, |(_, range)| range),
+        None => spec,
+    }
+}
+
 /// Whether an URL is a registry tarball: registries serve them at `…/<name>/-/<file>.tgz`
 /// whatever the host (the public registry, a mirror, a private one), so the path decides.
 pub(crate) fn is_registry_tarball(url: &str) -> bool {
@@ -124,6 +134,10 @@ mod tests {
         assert_eq!(npm_alias("npm:lodash@4.17.21"), Some(("lodash", "4.17.21")));
         assert_eq!(npm_alias("npm:@scope/x@^1"), Some(("@scope/x", "^1")));
         assert_eq!(npm_alias("^1"), None);
+        assert_eq!(npm_requested("npm:lodash@^4"), "^4");
+        assert_eq!(npm_requested("npm:@scope/x@~1.2"), "~1.2");
+        assert_eq!(npm_requested("npm:^1.2.0"), "^1.2.0");
+        assert_eq!(npm_requested(">=1 <2"), ">=1 <2");
     }
 
     #[test]

@@ -620,3 +620,60 @@ fn pep503_names_everywhere() {
         "ruamel-yaml-clib"
     );
 }
+
+/// `requested` is the requirement the parent on the recorded path declared, where the format
+/// records one: npm, yarn and pnpm importers write ranges; pnpm's package edges only resolved
+/// versions; poetry its packages' constraints; Cargo.lock none.
+#[test]
+fn requested_is_the_parents_requirement() {
+    let npm_family = [
+        ("npm-v1", "package-lock.json"),
+        ("npm-v2", "package-lock.json"),
+        ("npm-v3", "package-lock.json"),
+        ("yarn-v1", "yarn.lock"),
+        ("yarn-berry", "yarn.lock"),
+        ("pnpm-v5", "pnpm-lock.yaml"),
+        ("pnpm-v6", "pnpm-lock.yaml"),
+        ("pnpm-v9", "pnpm-lock.yaml"),
+    ];
+    for (scenario, file) in npm_family {
+        let lock = load(scenario, file);
+        let requested = |id: &str| pkg(&lock, id).requested.clone();
+        assert_eq!(
+            requested("debug@2.6.9").as_deref(),
+            Some("2.6.9"),
+            "{scenario}"
+        );
+        // The alias `"lodash4": "npm:lodash@4.17.21"` asks for lodash 4.17.21.
+        assert_eq!(
+            requested("lodash@4.17.21").as_deref(),
+            Some("4.17.21"),
+            "{scenario}"
+        );
+        let transitive = requested("ms@2.1.1");
+        if scenario.starts_with("pnpm") {
+            assert_eq!(transitive, None, "{scenario}");
+        } else {
+            assert_eq!(transitive.as_deref(), Some("2.1.1"), "{scenario}");
+        }
+    }
+    // send@0.17.1 asks for escape-html ~1.0.3 (npm 6 and yarn v1 reach it through send).
+    let v1 = load("npm-v1", "package-lock.json");
+    assert_eq!(
+        pkg(&v1, "escape-html@1.0.3").requested.as_deref(),
+        Some("~1.0.3")
+    );
+    // Without package.json, yarn v1's guessed root edges carry no requirement.
+    let bare = load_with("yarn-v1", "yarn.lock", false);
+    assert_eq!(pkg(&bare, "send@0.17.1").requested, None);
+
+    let poetry = load("poetry", "poetry.lock");
+    assert_eq!(
+        pkg(&poetry, "jinja2@3.1.6").requested.as_deref(),
+        Some(">=3.1.2")
+    );
+    assert_eq!(pkg(&poetry, "flask@3.0.0").requested, None);
+
+    let cargo = load("cargo-v4", "Cargo.lock");
+    assert!(cargo.packages.iter().all(|p| p.requested.is_none()));
+}

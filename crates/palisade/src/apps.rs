@@ -28,7 +28,7 @@ pub struct RunRecord {
 }
 
 /// `$PALISADE_HOME`, else `~/.palisade`.
-fn home() -> PathBuf {
+pub fn home() -> PathBuf {
     if let Some(h) = std::env::var_os("PALISADE_HOME").filter(|h| !h.is_empty()) {
         return PathBuf::from(h);
     }

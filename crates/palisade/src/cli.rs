@@ -26,6 +26,9 @@ pub enum Command {
     /// The app is restarted on crash (with backoff), hang, memory and file change, and
     /// stopped without leaving orphans.
     Run(RunArgs),
+    /// Known-vulnerable dependencies in lockfiles (npm, yarn, pnpm, Cargo, Poetry, Pipenv, pip),
+    /// from an offline advisory database: `palisade audit db import` fills it.
+    Audit(AuditArgs),
     /// Show the apps `palisade run` supervises: pid, uptime, restarts, last exit, memory.
     Status(StatusArgs),
     /// Restart a supervised app gracefully (no backoff).
@@ -317,6 +320,109 @@ pub struct RunArgs {
     /// The app's command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// `palisade audit`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    /// `db import|status`; without one, audits PATH.
+    #[command(subcommand)]
+    pub command: Option<AuditDbCommand>,
+    /// A lockfile, or a directory searched for lockfiles (honouring .gitignore, skipping
+    /// node_modules and target) [default: .].
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table, conflicts_with_all = ["json", "sarif", "markdown"])]
+    pub format: AuditFormat,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with_all = ["sarif", "markdown"])]
+    pub json: bool,
+    /// Same as `--format sarif`.
+    #[arg(long, conflicts_with = "markdown")]
+    pub sarif: bool,
+    /// Same as `--format markdown`.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Exit 1 when a vulnerability is at least this severe (low, moderate, high, critical)
+    /// [default: low: any vulnerability].
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<palisade_audit::FailOn>,
+    /// Leave out development-only dependencies.
+    #[arg(long)]
+    pub no_dev: bool,
+    /// The ignore file [default: PATH/.palisade-audit.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+    /// The advisory database [default: $PALISADE_ADVISORY_DB, else ~/.palisade/advisories].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub database: Option<PathBuf>,
+    /// Keep watching: re-audit when a lockfile or the database changes, and record new
+    /// findings as `vulnerable_dependency` events.
+    #[arg(long)]
+    pub watch: bool,
+    /// How often `--watch` looks for changes.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub interval: std::time::Duration,
+    /// Config file for `--watch`'s event store and sinks [default: ./palisade.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl AuditArgs {
+    /// The output format, from `--format` or its shortcuts.
+    pub fn output(&self) -> AuditFormat {
+        match (self.json, self.sarif, self.markdown) {
+            (true, _, _) => AuditFormat::Json,
+            (_, true, _) => AuditFormat::Sarif,
+            (_, _, true) => AuditFormat::Markdown,
+            _ => self.format,
+        }
+    }
+}
+
+fn parse_fail_on(s: &str) -> Result<palisade_audit::FailOn, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not one of low, moderate, high, critical"))
+}
+
+/// `palisade audit db`
+#[derive(Debug, Subcommand)]
+pub enum AuditDbCommand {
+    /// The advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// `palisade audit db import|status`
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import advisories: a directory of OSV records (JSON or YAML), an osv.dev `all.zip`, or a
+    /// RustSec advisory-db checkout. Re-importing a source replaces it.
+    Import {
+        /// The directory or archive.
+        source: PathBuf,
+    },
+    /// Sources, counts and ages.
+    Status {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `palisade audit --format`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    /// A table for people (colour on a terminal).
+    Table,
+    /// Stable JSON (docs/audit-json.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// A pull-request comment.
+    Markdown,
 }
 
 /// `--restart`

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod apps;
+mod audit;
 mod blackbook;
 mod cli;
 mod commands;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Guard(args) => commands::guard(args),
         Command::Run(args) => run::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Status(args) => apps::status(args),
         Command::Restart(args) => apps::control(args, apps::Action::Restart),
         Command::Stop(args) => apps::control(args, apps::Action::Stop),

@@ -30,6 +30,15 @@ impl Manifest {
         }
         found
     }
+
+    /// The requirement the manifest declares for `name` (the first one, if listed twice), as
+    /// the lockfile would record it; `None` when it declares none or an empty one.
+    pub(crate) fn requested(&self, name: &str) -> Option<&str> {
+        self.deps
+            .iter()
+            .find(|(n, r, _)| n == name && !r.is_empty())
+            .map(|(_, r, _)| crate::names::npm_requested(r))
+    }
 }
 
 fn root_label(name: Option<String>, version: Option<String>) -> Option<String> {

@@ -13,7 +13,7 @@ use super::manifest;
 use crate::error::{ErrorKind, LockfileError, from_json, locate};
 use crate::graph::{Graph, NodeId};
 use crate::model::{Ecosystem, Package, Source, label};
-use crate::names::{is_git, npm_alias, npm_source};
+use crate::names::{is_git, npm_alias, npm_requested, npm_source};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -278,16 +278,16 @@ fn v2(
             (&entry.dev_dependencies, true),
         ];
         for (deps, dev) in lists {
-            for dep in deps.keys() {
+            for (dep, range) in deps {
                 // A missing one is an optional or peer dependency not installed: not an error.
                 if let Some(to) = find(key, dep) {
-                    edges.push((from, to, dev));
+                    edges.push((from, to, dev, npm_requested(range)));
                 }
             }
         }
     }
-    for (from, to, dev) in edges {
-        graph.edge(from, to, dev);
+    for (from, to, dev, requested) in edges {
+        graph.edge_requested(from, to, dev, Some(requested));
     }
     (graph.finish(), root)
 }
@@ -336,21 +336,24 @@ fn v1(
         }
     }
     for &(entry, from, own) in &nodes {
-        for dep in entry.requires.keys() {
+        for (dep, range) in &entry.requires {
             let mut level = Some(own);
             while let Some(l) = level {
                 if let Some(&to) = levels[l].children.get(dep.as_str()) {
-                    graph.edge(from, to, false);
+                    graph.edge_requested(from, to, false, Some(npm_requested(range)));
                     break;
                 }
                 level = levels[l].parent;
             }
         }
     }
-    let linked: Vec<(NodeId, bool)> = match &manifest {
+    let linked: Vec<(NodeId, bool, Option<&str>)> = match &manifest {
         Some(m) => top
             .iter()
-            .filter_map(|&(name, id, dev)| m.direct(name).map(|only_dev| (id, only_dev || dev)))
+            .filter_map(|&(name, id, dev)| {
+                m.direct(name)
+                    .map(|only_dev| (id, only_dev || dev, m.requested(name)))
+            })
             .collect(),
         None => Vec::new(),
     };

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use crate::error::{ErrorKind, LockfileError, from_yaml, locate};
 use crate::graph::{Graph, NodeId};
 use crate::model::{Ecosystem, Package, Source};
-use crate::names::{npm_source, split_spec};
+use crate::names::{npm_requested, npm_source, split_spec};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +59,9 @@ impl<'de> Deserialize<'de> for LockVersion {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Importer {
+    /// v5: each dependency's requirement as the project's package.json writes it.
+    #[serde(default)]
+    specifiers: BTreeMap<String, String>,
     #[serde(default)]
     dependencies: BTreeMap<String, DepRef>,
     #[serde(default)]
@@ -72,13 +75,25 @@ struct Importer {
 #[serde(untagged)]
 enum DepRef {
     Plain(String),
-    Full { version: String },
+    Full {
+        version: String,
+        specifier: Option<String>,
+    },
 }
 
 impl DepRef {
     fn version(&self) -> &str {
         match self {
-            DepRef::Plain(v) | DepRef::Full { version: v } => v,
+            DepRef::Plain(v) | DepRef::Full { version: v, .. } => v,
+        }
+    }
+
+    /// The requirement as the project wrote it: v6/v9 keep it beside the version, v5 in the
+    /// importer's `specifiers`.
+    fn specifier<'a>(&'a self, importer: &'a Importer, alias: &str) -> Option<&'a str> {
+        match self {
+            DepRef::Full { specifier, .. } => specifier.as_deref(),
+            DepRef::Plain(_) => importer.specifiers.get(alias).map(String::as_str),
         }
     }
 }
@@ -219,29 +234,31 @@ pub(crate) fn parse(
         ] {
             for (alias, dep) in deps {
                 let reference = dep.version();
+                let requested = dep.specifier(importer, alias).map(npm_requested);
                 if let Some(target) = reference.strip_prefix("link:") {
                     match roots.get(join(path, target).as_str()) {
-                        Some(&to) => edges.push((from, to, dev)),
+                        Some(&to) => edges.push((from, to, dev, requested)),
                         None => links.push((from, alias.as_str(), target, dev)),
                     }
                 } else if let Some(to) = find(&ids, style, alias, reference) {
-                    edges.push((from, to, dev));
+                    edges.push((from, to, dev, requested));
                 }
             }
         }
     }
+    // Packages' own dependencies are recorded as resolved versions, not requirements.
     for &(key, deps) in &nodes {
         let from = ids[key];
         for (alias, reference) in deps.dependencies.iter().chain(&deps.optional_dependencies) {
             if let Some(target) = reference.strip_prefix("link:") {
                 links.push((from, alias.as_str(), target, false));
             } else if let Some(to) = find(&ids, style, alias, reference) {
-                edges.push((from, to, false));
+                edges.push((from, to, false, None));
             }
         }
     }
-    for (from, to, dev) in edges {
-        graph.edge(from, to, dev);
+    for (from, to, dev, requested) in edges {
+        graph.edge_requested(from, to, dev, requested);
     }
     for (from, alias, target, dev) in links {
         let to = graph.package(

@@ -26,10 +26,38 @@ struct PoetryPackage {
     version: String,
     category: Option<String>,
     groups: Option<Vec<String>>,
-    /// Values are a constraint, a table or a list of tables (per marker); only names matter.
+    /// Values are a constraint, a table or a list of tables (per marker).
     #[serde(default)]
-    dependencies: BTreeMap<String, IgnoredAny>,
+    dependencies: BTreeMap<String, Constraint>,
     source: Option<PoetrySource>,
+}
+
+/// A `[package.dependencies]` value: `">=2,<4"`, `{version = ">=1.2", markers = "…"}`, or a
+/// list of such tables, one per marker.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Constraint {
+    Plain(String),
+    Table(ConstraintTable),
+    #[allow(dead_code)] // only its presence matters
+    PerMarker(IgnoredAny),
+}
+
+#[derive(Deserialize)]
+struct ConstraintTable {
+    version: Option<String>,
+}
+
+impl Constraint {
+    /// The version constraint; `None` for a list of per-marker constraints, where which one
+    /// applies depends on the environment.
+    fn requested(&self) -> Option<&str> {
+        match self {
+            Constraint::Plain(v) => Some(v),
+            Constraint::Table(t) => t.version.as_deref(),
+            Constraint::PerMarker(_) => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -68,20 +96,22 @@ pub(crate) fn parse(
         ids.push(id);
     }
     for (p, &from) in lock.package.iter().zip(&ids) {
-        for dep in p.dependencies.keys() {
+        for (dep, constraint) in &p.dependencies {
             for &to in by_name
                 .get(&normalize_pypi_name(dep))
                 .map(Vec::as_slice)
                 .unwrap_or_default()
             {
-                graph.edge(from, to, false);
+                graph.edge_requested(from, to, false, constraint.requested());
             }
         }
     }
 
     let root = manifest.as_ref().and_then(|m| m.root.clone());
     let root_id = graph.virtual_root(root.as_deref().unwrap_or("(root)"));
-    let linked: Vec<(NodeId, bool)> = manifest.as_ref().map_or_else(Vec::new, |m| {
+    // pyproject.toml's own constraints are not kept: `[tool.poetry]` writes them in Poetry's
+    // syntax (`^2.0`), which is not PEP 440.
+    let linked: Vec<(NodeId, bool, Option<&str>)> = manifest.as_ref().map_or_else(Vec::new, |m| {
         m.deps
             .iter()
             .flat_map(|(name, _, dev)| {
@@ -89,7 +119,7 @@ pub(crate) fn parse(
                     .get(name)
                     .into_iter()
                     .flatten()
-                    .map(move |&id| (id, *dev))
+                    .map(move |&id| (id, *dev, None))
             })
             .collect()
     });

@@ -24,7 +24,7 @@ use super::manifest;
 use crate::error::{ErrorKind, LockfileError, from_yaml, locate};
 use crate::graph::{Graph, NodeId};
 use crate::model::{Ecosystem, Package, Source};
-use crate::names::{is_git, is_registry_tarball, split_spec};
+use crate::names::{is_git, is_registry_tarball, npm_requested, split_spec};
 
 #[derive(Deserialize)]
 struct Entry {
@@ -119,7 +119,7 @@ pub(crate) fn parse(
                     && dev_names
                         .as_ref()
                         .is_some_and(|d| d.contains(&name.as_str()));
-                graph.edge(from, to, dev);
+                graph.edge_requested(from, to, dev, Some(npm_requested(range)));
             }
         }
     }

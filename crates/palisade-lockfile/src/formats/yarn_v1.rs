@@ -19,7 +19,7 @@ use super::manifest::{self, Manifest};
 use crate::error::{ErrorKind, LockfileError};
 use crate::graph::{Graph, NodeId};
 use crate::model::{Ecosystem, Package, Source};
-use crate::names::{is_git, npm_alias, npm_source, split_spec};
+use crate::names::{is_git, npm_alias, npm_requested, npm_source, split_spec};
 
 /// Deeper than any yarn.lock (entries → fields → dependencies is 3); the bound keeps a hostile
 /// file from building a deep tree.
@@ -312,7 +312,7 @@ pub(crate) fn parse(
             for (name, range) in entry.pairs(field) {
                 // An optional dependency for another platform may be absent.
                 if let Some(&to) = by_spec.get(format!("{name}@{range}").as_str()) {
-                    graph.edge(from, to, false);
+                    graph.edge_requested(from, to, false, Some(npm_requested(range)));
                 }
             }
         }
@@ -330,13 +330,13 @@ fn roots_from(
     manifest: Option<&Manifest>,
     by_spec: &HashMap<&str, NodeId>,
 ) {
-    let linked: Vec<(NodeId, bool)> = manifest.map_or_else(Vec::new, |m| {
+    let linked: Vec<(NodeId, bool, Option<&str>)> = manifest.map_or_else(Vec::new, |m| {
         m.deps
             .iter()
             .filter_map(|(name, range, dev)| {
                 by_spec
                     .get(format!("{name}@{range}").as_str())
-                    .map(|&id| (id, *dev))
+                    .map(|&id| (id, *dev, Some(npm_requested(range))))
             })
             .collect()
     });

@@ -1,0 +1,507 @@
+//! `palisade audit`: find lockfiles, load the advisory database, report; `audit db import|status`
+//! manage the database; `--watch` re-audits on change and emits `vulnerable_dependency` events.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use palisade_advisory::{Index, Severity as AdvisorySeverity};
+use palisade_audit::{AuditSettings, Date, FailOn, IgnoreFile, Report, Target, render};
+use palisade_core::{Category, Event, Severity};
+use palisade_lockfile::{Lockfile, kind_of};
+use palisade_vulndb::Database;
+
+use crate::Failure;
+use crate::cli::{AuditArgs, AuditDbCommand, AuditFormat};
+
+/// A database older than this gets a warning before the report.
+const STALE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// `$PALISADE_ADVISORY_DB`, else `$PALISADE_HOME/advisories`.
+fn default_database() -> PathBuf {
+    std::env::var_os("PALISADE_ADVISORY_DB")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::apps::home().join("advisories"))
+}
+
+/// `palisade audit …`
+pub fn run(args: AuditArgs) -> Result<(), Failure> {
+    let database = args.database.clone().unwrap_or_else(default_database);
+    match args.command {
+        Some(AuditDbCommand::Db(db)) => match db {
+            crate::cli::DbCommand::Import { source } => import(&database, &source),
+            crate::cli::DbCommand::Status { json } => status(&database, json),
+        },
+        None if args.watch => watch(&args, &database),
+        None => {
+            let index = load(&database)?;
+            let (report, _) = audit_once(&args, &index)?;
+            print!("{}", render_report(&report, args.output()));
+            let fail_on = args.fail_on.unwrap_or(FailOn::Low);
+            if report.fails(&fail_on) {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn import(database: &Path, source: &Path) -> Result<(), Failure> {
+    if !source.exists() {
+        return Err(Failure::Input(format!(
+            "{}: no such file or directory",
+            source.display()
+        )));
+    }
+    let mut db = Database::open(database).map_err(|e| Failure::Input(e.to_string()))?;
+    let report = db
+        .import(source)
+        .map_err(|e| Failure::Input(format!("importing {}: {e}", source.display())))?;
+    for e in &report.errors {
+        eprintln!("warning: {e}");
+    }
+    let s = &report.source;
+    println!(
+        "imported {} ({}) from {}: {} records, {} withdrawn, {} advisories{}{}",
+        s.name.as_str(),
+        s.kind.as_str(),
+        s.origin.display(),
+        s.records,
+        s.withdrawn,
+        s.advisories,
+        if report.failed > 0 {
+            format!(", {} files failed", report.failed)
+        } else {
+            String::new()
+        },
+        if report.replaced.is_some() {
+            " (replacing the earlier import)"
+        } else {
+            ""
+        },
+    );
+    println!(
+        "index: {} advisories from {} records in {}",
+        report.index.advisories,
+        report.index.records,
+        database.display()
+    );
+    Ok(())
+}
+
+fn status(database: &Path, json: bool) -> Result<(), Failure> {
+    let db = Database::open(database).map_err(|e| Failure::Input(e.to_string()))?;
+    let st = db.status();
+    let now = SystemTime::now();
+    if json {
+        let sources: Vec<_> = st
+            .sources
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "name": s.name.as_str(),
+                    "kind": s.kind.as_str(),
+                    "origin": s.origin.display().to_string(),
+                    "records": s.records,
+                    "withdrawn": s.withdrawn,
+                    "advisories": s.advisories,
+                    "failed": s.failed,
+                    "imported_at": humantime::format_rfc3339_seconds(s.imported_at).to_string(),
+                    "newest": s.newest,
+                    "age_days": s.age_at(now).as_secs() / 86_400,
+                    "stale": s.age_at(now) > STALE,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "database": st.dir.display().to_string(),
+            "sources": sources,
+            "advisories": st.index.map(|i| i.stats.advisories),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(());
+    }
+    println!("advisory database: {}", st.dir.display());
+    if st.sources.is_empty() {
+        println!("  empty: import data with `palisade audit db import PATH`");
+        return Ok(());
+    }
+    println!(
+        "  {:<16} {:<10} {:>8} {:>10} {:>12}  {:<22} ORIGIN",
+        "SOURCE", "KIND", "RECORDS", "WITHDRAWN", "ADVISORIES", "NEWEST"
+    );
+    for s in &st.sources {
+        let age = s.age_at(now);
+        println!(
+            "  {:<16} {:<10} {:>8} {:>10} {:>12}  {:<22} {}{}",
+            s.name.as_str(),
+            s.kind.as_str(),
+            s.records,
+            s.withdrawn,
+            s.advisories,
+            s.newest.as_deref().unwrap_or("-"),
+            s.origin.display(),
+            if age > STALE {
+                format!("  (stale: {} days old)", age.as_secs() / 86_400)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(i) = st.index {
+        println!(
+            "  index: {} advisories ({} records, {} withdrawn, {} merged), built {}",
+            i.stats.advisories,
+            i.stats.records,
+            i.stats.withdrawn,
+            i.stats.merged,
+            humantime::format_rfc3339_seconds(i.built_at)
+        );
+    }
+    Ok(())
+}
+
+/// Loads the index; an empty database is an input error (no data must never read as "no
+/// vulnerabilities").
+fn load(database: &Path) -> Result<Index, Failure> {
+    let db = Database::open(database).map_err(|e| Failure::Input(e.to_string()))?;
+    let st = db.status();
+    if st.sources.is_empty() {
+        return Err(Failure::Input(format!(
+            "no advisory data in {}: import some with `palisade audit db import PATH` \
+             (a directory of OSV records, an osv.dev all.zip, or a RustSec advisory-db checkout)",
+            database.display()
+        )));
+    }
+    for s in st.stale_sources_at(STALE, SystemTime::now()) {
+        eprintln!(
+            "warning: advisory source {} is {} days old; import a fresh copy",
+            s.name.as_str(),
+            s.age_at(SystemTime::now()).as_secs() / 86_400
+        );
+    }
+    let loaded = db.load().map_err(|e| Failure::Input(e.to_string()))?;
+    if let Some(r) = &loaded.rebuilt {
+        tracing::debug!("advisory index rebuilt: {}", r.reason);
+    }
+    Ok(loaded.index)
+}
+
+/// The lockfiles under `root` (or `root` itself), skipping dependency and build trees and
+/// honouring `.gitignore`.
+fn find_lockfiles(root: &Path) -> Result<Vec<PathBuf>, Failure> {
+    if root.is_file() {
+        return match root.file_name().and_then(|n| n.to_str()).and_then(kind_of) {
+            Some(_) => Ok(vec![root.to_path_buf()]),
+            None => Err(Failure::Input(format!(
+                "{}: not a lockfile palisade reads (Cargo.lock, package-lock.json, \
+                 npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, poetry.lock, Pipfile.lock, \
+                 requirements*.txt)",
+                root.display()
+            ))),
+        };
+    }
+    if !root.is_dir() {
+        return Err(Failure::Input(format!(
+            "{}: no such file or directory",
+            root.display()
+        )));
+    }
+    let mut found = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .filter_entry(|e| {
+            !matches!(
+                e.file_name().to_str(),
+                Some("node_modules" | "target" | ".git" | ".venv" | "venv" | "__pycache__")
+            )
+        })
+        .build();
+    for entry in walker {
+        let entry =
+            entry.map_err(|e| Failure::Input(format!("walking {}: {e}", root.display())))?;
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && entry.file_name().to_str().and_then(kind_of).is_some()
+        {
+            found.push(entry.into_path());
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// One lockfile read: its display path, its text and the parse.
+struct Read {
+    path: String,
+    text: String,
+    lockfile: Lockfile,
+}
+
+fn read_lockfile(path: &Path) -> Result<Read, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Input(format!("{}: cannot read: {e}", path.display())))?;
+    let display = path
+        .strip_prefix("./")
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let manifest = kind_of(name)
+        .and_then(|k| k.manifest())
+        .map(|m| path.with_file_name(m))
+        .and_then(|m| std::fs::read_to_string(m).ok());
+    // Errors name the file as the user sees it.
+    let lockfile = palisade_lockfile::parse_with_manifest(name, &text, manifest.as_deref())
+        .map_err(|e| Failure::Input(relocate(&e.to_string(), name, &display)))?;
+    Ok(Read {
+        path: display,
+        text,
+        lockfile,
+    })
+}
+
+/// Replaces the bare file name an error starts with by the path the user knows.
+fn relocate(message: &str, name: &str, path: &str) -> String {
+    match message.strip_prefix(name) {
+        Some(rest) if rest.starts_with(':') => format!("{path}{rest}"),
+        _ => message.to_owned(),
+    }
+}
+
+fn today() -> Date {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Date::from_unix_seconds(secs)
+}
+
+/// Reads everything and generates the report; also returns the paths it depends on.
+fn audit_once(args: &AuditArgs, index: &Index) -> Result<(Report, Vec<PathBuf>), Failure> {
+    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let files = find_lockfiles(&root)?;
+    if files.is_empty() {
+        return Err(Failure::Input(format!(
+            "no lockfile found under {}",
+            root.display()
+        )));
+    }
+    let reads = files
+        .iter()
+        .map(|f| read_lockfile(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ignore_path = args.ignore_file.clone().unwrap_or_else(|| {
+        let dir = if root.is_file() {
+            root.parent().map(Path::to_path_buf).unwrap_or_default()
+        } else {
+            root.clone()
+        };
+        dir.join(palisade_audit::IGNORE_FILE_NAME)
+    });
+    let mut settings = AuditSettings::new(today());
+    match std::fs::read_to_string(&ignore_path) {
+        Ok(text) => {
+            let name = ignore_path.display().to_string();
+            let ignores =
+                IgnoreFile::parse(&name, &text).map_err(|e| Failure::Input(e.to_string()))?;
+            settings = settings.with_ignores(ignores);
+        }
+        Err(e) if args.ignore_file.is_some() => {
+            return Err(Failure::Input(format!(
+                "{}: cannot read: {e}",
+                ignore_path.display()
+            )));
+        }
+        Err(_) => {}
+    }
+    if args.no_dev {
+        settings = settings.without_dev();
+    }
+    let targets: Vec<Target<'_>> = reads
+        .iter()
+        .map(|r| Target::new(&r.path, &r.lockfile).with_text(&r.text))
+        .collect();
+    let report = Report::generate(index, &targets, &settings);
+    let mut watched = files;
+    watched.push(ignore_path);
+    Ok((report, watched))
+}
+
+fn render_report(report: &Report, format: AuditFormat) -> String {
+    match format {
+        AuditFormat::Table => {
+            let color = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            {
+                render::Color::Ansi
+            } else {
+                render::Color::Never
+            };
+            render::table(report, color)
+        }
+        AuditFormat::Json => render::json(report),
+        AuditFormat::Sarif => render::sarif(report),
+        AuditFormat::Markdown => render::markdown(report),
+    }
+}
+
+/// The identity of a finding across audits: new ones become events.
+fn finding_keys(report: &Report) -> Vec<(String, Event)> {
+    let mut out = Vec::new();
+    for (lf, f) in report.vulnerabilities() {
+        let key = format!(
+            "{}|{}|{}|{}",
+            lf.path,
+            f.package.name,
+            f.package.version,
+            f.advisory.id.as_str()
+        );
+        let severity = match f.severity() {
+            Some(AdvisorySeverity::Critical) => Severity::Critical,
+            Some(AdvisorySeverity::High) | None => Severity::High,
+            Some(AdvisorySeverity::Moderate) => Severity::Medium,
+            Some(_) => Severity::Low,
+        };
+        let rating = f
+            .severity()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "unknown severity".into());
+        let mut e = Event::new(
+            Category::VulnerableDependency,
+            severity,
+            format!(
+                "{}@{} in {}: {} ({rating}): {}",
+                f.package.name,
+                f.package.version,
+                lf.path,
+                f.advisory.id.as_str(),
+                f.advisory.summary
+            ),
+        )
+        .with_rule(f.advisory.id.as_str().to_owned())
+        .with_field("package", f.package.name.clone())
+        .with_field("version", f.package.version.clone())
+        .with_field("ecosystem", f.package.ecosystem.to_string())
+        .with_field("lockfile", lf.path.clone())
+        .with_field("advisory", f.advisory.id.as_str().to_owned())
+        .with_field("advice", f.advice.to_string())
+        .with_field("path", f.package.path.join(" > "));
+        if !f.advisory.aliases.is_empty() {
+            let aliases: Vec<&str> = f.advisory.aliases.iter().map(|a| a.as_str()).collect();
+            e = e.with_field("aliases", aliases.join(","));
+        }
+        if let Some(fixed) = &f.fixed_in {
+            e = e.with_field("fixed_in", fixed.clone());
+        }
+        out.push((key, e));
+    }
+    out
+}
+
+/// A cheap fingerprint of the inputs: paths, sizes and modification times.
+fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, Option<(u64, SystemTime)>)> {
+    paths
+        .iter()
+        .map(|p| {
+            let m = std::fs::metadata(p)
+                .ok()
+                .and_then(|m| Some((m.len(), m.modified().ok()?)));
+            (p.clone(), m)
+        })
+        .collect()
+}
+
+/// `palisade audit --watch`: like Snyk monitor, re-audits when a lockfile, the ignore file or
+/// the advisory database changes, and emits an event for each new finding.
+fn watch(args: &AuditArgs, database: &Path) -> Result<(), Failure> {
+    let loaded = crate::commands::load_config(args.config.as_deref())?;
+    let events = crate::config::events::settings(
+        &loaded.config,
+        &crate::config::Source {
+            name: &loaded.name,
+            text: &loaded.text,
+        },
+    )?;
+    let (emit, flush) = crate::commands::start_events(events)?;
+    let interval = args.interval;
+    let db_files = [database.join("meta.json"), database.join("index.postcard")];
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut last_inputs = None;
+    let mut last_db = None;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        let _ = ctrlc_on(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
+    }
+    let mut index = load(database)?;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let db_now = fingerprint(&db_files);
+        if last_db.as_ref().is_some_and(|l| l != &db_now) {
+            index = load(database)?;
+        }
+        let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+        let inputs = find_lockfiles(&root).map(|f| fingerprint(&f)).ok();
+        if last_inputs.is_none() || last_inputs != inputs || last_db.as_ref() != Some(&db_now) {
+            match audit_once(args, &index) {
+                Ok((report, _)) => {
+                    print!("{}", render_report(&report, args.output()));
+                    let mut new = 0;
+                    let current = finding_keys(&report);
+                    let keys: BTreeSet<String> = current.iter().map(|(k, _)| k.clone()).collect();
+                    for (key, event) in current {
+                        if !seen.contains(&key) {
+                            emit.emit(event);
+                            new += 1;
+                        }
+                    }
+                    if new > 0 {
+                        eprintln!("{new} new finding(s) recorded as vulnerable_dependency events");
+                    }
+                    seen = keys;
+                }
+                Err(Failure::Input(msg)) => eprintln!("error: {msg}"),
+                Err(Failure::Runtime(e)) => eprintln!("error: {e:#}"),
+            }
+            last_inputs = inputs;
+            last_db = Some(db_now);
+        }
+        let until = std::time::Instant::now() + interval;
+        while std::time::Instant::now() < until && !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    flush();
+    Ok(())
+}
+
+/// Runs `f` on SIGINT or SIGTERM (from a small thread with its own runtime).
+fn ctrlc_on(f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("palisade-audit-signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                use tokio::signal::unix::{SignalKind, signal};
+                let (Ok(mut term), Ok(mut int)) = (
+                    signal(SignalKind::terminate()),
+                    signal(SignalKind::interrupt()),
+                ) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = int.recv() => {},
+                }
+            });
+            f();
+        })
+        .map(|_| ())
+}

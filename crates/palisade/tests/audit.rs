@@ -1,0 +1,290 @@
+//! `palisade audit` as users run it: a database imported from the shared RustSec and OSV
+//! snapshots, lockfiles in a project tree, every output format, exit codes and `--watch`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_palisade");
+
+fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
+}
+
+fn palisade(dir: &Path, db: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("PALISADE_ADVISORY_DB", db)
+        .env("PALISADE_HOME", dir.join("home"))
+        .env("PALISADE_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// One database for all tests (importing takes a moment): RustSec and the npm OSV records.
+fn database() -> &'static Path {
+    static DB: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DB.get_or_init(|| {
+        let db = tempfile::tempdir().unwrap();
+        let here = tempfile::tempdir().unwrap();
+        for source in ["rustsec-advisory-db", "osv/npm"] {
+            let out = palisade(
+                here.path(),
+                db.path(),
+                &["audit", "db", "import", shared(source).to_str().unwrap()],
+            );
+            assert!(out.status.success(), "{}", text(&out.stderr));
+        }
+        db
+    })
+    .path()
+}
+
+const CARGO_LOCK: &str = r#"version = 4
+
+[[package]]
+name = "demo"
+version = "0.1.0"
+dependencies = [
+ "smallvec",
+ "tinyvec",
+]
+
+[[package]]
+name = "smallvec"
+version = "1.6.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "tinyvec"
+version = "1.8.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
+const PACKAGE_LOCK: &str = r#"{
+  "name": "web",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": { "name": "web", "version": "1.0.0", "dependencies": { "path-to-regexp": "^1.7.0" } },
+    "node_modules/path-to-regexp": { "version": "1.8.0" }
+  }
+}
+"#;
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.lock"), CARGO_LOCK).unwrap();
+    std::fs::create_dir_all(dir.path().join("web")).unwrap();
+    std::fs::write(dir.path().join("web/package-lock.json"), PACKAGE_LOCK).unwrap();
+    // Dependency trees are not walked.
+    std::fs::create_dir_all(dir.path().join("web/node_modules/x")).unwrap();
+    std::fs::write(
+        dir.path().join("web/node_modules/x/package-lock.json"),
+        "not even json",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_tree_is_audited_and_vulnerabilities_exit_1() {
+    let dir = project();
+    let out = palisade(dir.path(), database(), &["audit"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("RUSTSEC-2021-0003"), "{stdout}");
+    assert!(stdout.contains("smallvec@1.6.0"), "{stdout}");
+    assert!(stdout.contains("1.6.1"), "fix version: {stdout}");
+    assert!(stdout.contains("path-to-regexp@1.8.0"), "{stdout}");
+    assert!(stdout.contains("GHSA-9wv6-86v2-598j"), "{stdout}");
+    assert!(!stdout.contains("tinyvec@"), "{stdout}");
+    // npm's requirement ^1.7.0 allows 1.9.0: the lockfile alone needs updating.
+    assert!(stdout.contains("npm update path-to-regexp"), "{stdout}");
+}
+
+#[test]
+fn json_is_the_documented_schema() {
+    let dir = project();
+    let out = palisade(dir.path(), database(), &["audit", "--json", "Cargo.lock"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    let findings = &doc["lockfiles"][0]["vulnerabilities"];
+    let ids: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["advisory"]["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"RUSTSEC-2021-0003"), "{ids:?}");
+}
+
+#[test]
+fn sarif_and_markdown_render() {
+    let dir = project();
+    let out = palisade(dir.path(), database(), &["audit", "--sarif"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    assert!(!doc["runs"][0]["results"].as_array().unwrap().is_empty());
+    let out = palisade(dir.path(), database(), &["audit", "--markdown"]);
+    let md = text(&out.stdout);
+    assert!(
+        md.contains("| ") && md.contains("RUSTSEC-2021-0003"),
+        "{md}"
+    );
+}
+
+#[test]
+fn fail_on_sets_the_threshold_and_ignores_need_a_reason() {
+    let dir = project();
+    // CVSS 9.8: critical. path-to-regexp's advisory is high.
+    let out = palisade(
+        dir.path(),
+        database(),
+        &["audit", "--fail-on", "critical", "web"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    std::fs::write(
+        dir.path().join(".palisade-audit.toml"),
+        "[[ignore]]\nid = \"CVE-2021-25900\"\nreason = \"not reachable\"\n\n\
+         [[ignore]]\nid = \"GHSA-9wv6-86v2-598j\"\nreason = \"internal routes only\"\n",
+    )
+    .unwrap();
+    let out = palisade(dir.path(), database(), &["audit"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    std::fs::write(
+        dir.path().join(".palisade-audit.toml"),
+        "[[ignore]]\nid = \"CVE-2021-25900\"\n",
+    )
+    .unwrap();
+    let out = palisade(dir.path(), database(), &["audit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(".palisade-audit.toml:1:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_a_location() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.lock"),
+        "version = 4\n\n[[package]]\nname = \"x\"\nversion = 1\n",
+    )
+    .unwrap();
+    let out = palisade(dir.path(), database(), &["audit"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("Cargo.lock:5:"), "{err}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = palisade(dir.path(), empty.path(), &["audit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no advisory data"));
+
+    let none = tempfile::tempdir().unwrap();
+    let out = palisade(none.path(), database(), &["audit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no lockfile found"));
+
+    let out = palisade(dir.path(), database(), &["audit", "--fail-on", "severe"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn db_status_lists_the_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = palisade(dir.path(), database(), &["audit", "db", "status", "--json"]);
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = doc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"rustsec") && names.contains(&"osv-npm"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn watch_records_new_findings_as_events() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.lock"),
+        CARGO_LOCK.replace("1.6.0", "1.6.1"),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["audit", "--watch", "--interval", "200ms"])
+        .current_dir(dir.path())
+        .env("PALISADE_ADVISORY_DB", database())
+        .env("PALISADE_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    // The lockfile changes to a vulnerable version: one new finding, one event.
+    std::fs::write(dir.path().join("Cargo.lock"), CARGO_LOCK).unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    let events = loop {
+        let out = palisade(
+            dir.path(),
+            database(),
+            &[
+                "events",
+                "--json",
+                "--database",
+                "palisade.db",
+                "--category",
+                "vulnerable_dependency",
+            ],
+        );
+        let lines: Vec<serde_json::Value> = text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if !lines.is_empty() || Instant::now() > until {
+            break lines;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let doc = events[0].to_string();
+    assert!(
+        doc.contains("RUSTSEC-2021-0003") && doc.contains("smallvec"),
+        "{doc}"
+    );
+}
