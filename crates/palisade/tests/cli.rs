@@ -168,6 +168,7 @@ fn help_lists_exactly_the_working_subcommands() {
         [
             "guard",
             "run",
+            "audit",
             "status",
             "restart",
             "stop",
