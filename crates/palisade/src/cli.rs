@@ -26,8 +26,10 @@ pub enum Command {
     /// The app is restarted on crash (with backoff), hang, memory and file change, and
     /// stopped without leaving orphans.
     Run(RunArgs),
-    /// Known-vulnerable dependencies in lockfiles (npm, yarn, pnpm, Cargo, Poetry, Pipenv, pip),
-    /// from an offline advisory database: `palisade audit db import` fills it.
+    /// Find known-vulnerable dependencies in lockfiles, offline.
+    ///
+    /// Reads npm, yarn, pnpm, Cargo, Poetry, Pipenv and pip lockfiles; the advisory database
+    /// is filled by `palisade audit db import`.
     Audit(AuditArgs),
     /// Show the apps `palisade run` supervises: pid, uptime, restarts, last exit, memory.
     Status(StatusArgs),
