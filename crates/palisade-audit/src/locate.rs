@@ -12,8 +12,21 @@ use palisade_lockfile::LockfileKind;
 const WINDOW: usize = 64;
 
 /// The 1-based line of `name`@`version`'s entry in `text`, a lockfile of `kind`, if found.
+#[cfg(test)]
 pub(crate) fn package_line(
     text: &str,
+    kind: LockfileKind,
+    name: &str,
+    version: &str,
+) -> Option<u32> {
+    let lines: Vec<&str> = text.lines().collect();
+    package_line_in(&lines, kind, name, version)
+}
+
+/// [`package_line`] over the lockfile's lines, split once by the caller: a report looks up
+/// only the packages with findings, but a lockfile can have thousands of them.
+pub(crate) fn package_line_in(
+    lines: &[&str],
     kind: LockfileKind,
     name: &str,
     version: &str,
@@ -21,20 +34,19 @@ pub(crate) fn package_line(
     if name.is_empty() || version.is_empty() {
         return None;
     }
-    let lines: Vec<&str> = text.lines().collect();
     let found = match kind {
         LockfileKind::PackageLock | LockfileKind::NpmShrinkwrap => {
             // v2/v3 keys end in `node_modules/<name>`; v1 nests `"<name>": {` objects. Both are
             // followed by `"version": "<version>"`.
             let keys = [format!("/{name}\": {{"), format!("\"{name}\": {{")];
-            header_then_version(&lines, version, |l| {
+            header_then_version(lines, version, |l| {
                 keys.iter().any(|k| l.contains(k.as_str()))
             })
         }
         LockfileKind::YarnLock => {
             // v1: `ms@^2.0.0, ms@~2.0.0:`; Berry: `"ms@npm:^2.0.0":`, unindented.
             let spec = format!("{name}@");
-            header_then_version(&lines, version, |l| {
+            header_then_version(lines, version, |l| {
                 !l.starts_with(' ')
                     && l.trim_end().ends_with(':')
                     && l.split(", ")
@@ -60,7 +72,7 @@ pub(crate) fn package_line(
         }
         LockfileKind::CargoLock | LockfileKind::PoetryLock => {
             let wanted = fold(name, kind);
-            header_then_version(&lines, version, |l| {
+            header_then_version(lines, version, |l| {
                 l.trim()
                     .strip_prefix("name = \"")
                     .and_then(|rest| rest.strip_suffix('"'))
@@ -69,7 +81,7 @@ pub(crate) fn package_line(
         }
         LockfileKind::PipfileLock => {
             let wanted = fold(name, kind);
-            header_then_version(&lines, version, |l| {
+            header_then_version(lines, version, |l| {
                 l.trim()
                     .strip_prefix('"')
                     .and_then(|rest| rest.split_once("\": {"))

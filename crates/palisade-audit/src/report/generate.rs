@@ -11,7 +11,7 @@ use super::{
     NotAuditable, Report, Target, Unchecked, severity_rank,
 };
 use crate::advice::advise;
-use crate::locate::package_line;
+use crate::locate::package_line_in;
 
 impl Report {
     /// Audits `targets` against `index`.
@@ -94,6 +94,7 @@ fn audit_one(index: &Index, target: &Target<'_>, settings: &AuditSettings) -> Lo
     // The lockfile model has one entry per (name, version) already; this guards the
     // "once per (lockfile, package@version, advisory)" promise against any input.
     let mut seen: HashSet<(&str, &str, &str)> = HashSet::new();
+    let mut lines: Option<Vec<&str>> = None;
 
     for package in &lockfile.packages {
         if package.source == Source::Workspace {
@@ -119,10 +120,16 @@ fn audit_one(index: &Index, target: &Target<'_>, settings: &AuditSettings) -> Lo
         }
         report.audited += 1;
 
-        let line = target
-            .text
-            .and_then(|t| package_line(t, lockfile.kind, &package.name, &package.version));
-        for found in index.affected(&ecosystem, &package.name, &package.version) {
+        let found = index.affected(&ecosystem, &package.name, &package.version);
+        if found.is_empty() {
+            continue;
+        }
+        // Split once per lockfile, and only when something was found.
+        let line = target.text.and_then(|t| {
+            let lines = lines.get_or_insert_with(|| t.lines().collect());
+            package_line_in(lines, lockfile.kind, &package.name, &package.version)
+        });
+        for found in found {
             let advisory = found.advisory;
             if !seen.insert((&package.name, &package.version, advisory.id.as_str())) {
                 continue;
