@@ -6,6 +6,8 @@
 //! the first `version` line after it; pnpm keys and requirements lines carry both on one line.
 //! A header whose next `version` line has another version is another copy of the package.
 
+use std::collections::HashMap;
+
 use palisade_lockfile::LockfileKind;
 
 /// How far after a header its `version` line may be (Pipfile.lock lists hashes first).
@@ -19,14 +21,102 @@ pub(crate) fn package_line(
     name: &str,
     version: &str,
 ) -> Option<u32> {
-    let lines: Vec<&str> = text.lines().collect();
-    package_line_in(&lines, kind, name, version)
+    LineIndex::new(text, kind).line(name, version)
 }
 
-/// [`package_line`] over the lockfile's lines, split once by the caller: a report looks up
-/// only the packages with findings, but a lockfile can have thousands of them.
-pub(crate) fn package_line_in(
+/// A lockfile's lines, with the lines that could start an entry grouped by the package name
+/// they name: built in one pass, so that finding the lines of many packages costs one lookup
+/// each instead of a scan of the file each (a 3,000-package lockfile has thousands of lines
+/// and can have hundreds of findings).
+pub(crate) struct LineIndex<'t> {
+    lines: Vec<&'t str>,
+    kind: LockfileKind,
+    /// Folded name → candidate header lines, in file order. `None` for formats whose headers
+    /// are scanned as before (pnpm: its keys mix name and version in several layouts).
+    headers: Option<HashMap<String, Vec<usize>>>,
+}
+
+impl<'t> LineIndex<'t> {
+    /// Splits `text` and indexes its headers.
+    pub(crate) fn new(text: &'t str, kind: LockfileKind) -> Self {
+        let lines: Vec<&str> = text.lines().collect();
+        let headers = (kind != LockfileKind::PnpmLock).then(|| {
+            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, line) in lines.iter().enumerate() {
+                for name in header_names(line, kind) {
+                    map.entry(fold(name, kind)).or_default().push(i);
+                }
+            }
+            map
+        });
+        LineIndex {
+            lines,
+            kind,
+            headers,
+        }
+    }
+
+    /// The 1-based line of `name`@`version`'s entry, if found.
+    pub(crate) fn line(&self, name: &str, version: &str) -> Option<u32> {
+        match &self.headers {
+            Some(map) => {
+                let candidates = map.get(&fold(name, self.kind))?;
+                find(
+                    &self.lines,
+                    candidates.iter().copied(),
+                    self.kind,
+                    name,
+                    version,
+                )
+            }
+            None => find(&self.lines, 0..self.lines.len(), self.kind, name, version),
+        }
+    }
+}
+
+/// The package names a line would start an entry for, if it is a header of `kind` (a
+/// superset: [`find`] checks each candidate exactly).
+fn header_names(line: &str, kind: LockfileKind) -> Vec<&str> {
+    match kind {
+        LockfileKind::PackageLock | LockfileKind::NpmShrinkwrap | LockfileKind::PipfileLock => line
+            .trim_start()
+            .strip_prefix('"')
+            .and_then(|rest| rest.split_once("\": {"))
+            .map(|(key, _)| vec![key.rsplit("node_modules/").next().unwrap_or(key)])
+            .unwrap_or_default(),
+        LockfileKind::YarnLock => {
+            if line.starts_with(' ') || !line.trim_end().ends_with(':') {
+                return Vec::new();
+            }
+            line.trim_end()
+                .trim_end_matches(':')
+                .split(", ")
+                .filter_map(|spec| {
+                    let spec = spec.trim_start_matches('"');
+                    // `@scope/name@range`: the name's own `@` is its first character.
+                    let at = spec.get(1..)?.find('@')? + 1;
+                    Some(&spec[..at])
+                })
+                .collect()
+        }
+        LockfileKind::CargoLock | LockfileKind::PoetryLock => line
+            .trim()
+            .strip_prefix("name = \"")
+            .and_then(|rest| rest.strip_suffix('"'))
+            .map(|n| vec![n])
+            .unwrap_or_default(),
+        LockfileKind::Requirements => line
+            .split_once("==")
+            .map(|(n, _)| vec![n.split('[').next().unwrap_or(n).trim()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The first of `candidates` that is `name`@`version`'s entry, as a 1-based line.
+fn find(
     lines: &[&str],
+    mut candidates: impl Iterator<Item = usize>,
     kind: LockfileKind,
     name: &str,
     version: &str,
@@ -39,14 +129,14 @@ pub(crate) fn package_line_in(
             // v2/v3 keys end in `node_modules/<name>`; v1 nests `"<name>": {` objects. Both are
             // followed by `"version": "<version>"`.
             let keys = [format!("/{name}\": {{"), format!("\"{name}\": {{")];
-            header_then_version(lines, version, |l| {
+            header_then_version(lines, &mut candidates, version, |l| {
                 keys.iter().any(|k| l.contains(k.as_str()))
             })
         }
         LockfileKind::YarnLock => {
             // v1: `ms@^2.0.0, ms@~2.0.0:`; Berry: `"ms@npm:^2.0.0":`, unindented.
             let spec = format!("{name}@");
-            header_then_version(lines, version, |l| {
+            header_then_version(lines, &mut candidates, version, |l| {
                 !l.starts_with(' ')
                     && l.trim_end().ends_with(':')
                     && l.split(", ")
@@ -61,7 +151,8 @@ pub(crate) fn package_line_in(
                 format!("/{name}@{version}"),
                 format!("{name}@{version}"),
             ];
-            lines.iter().position(|l| {
+            candidates.find(|&i| {
+                let l = lines[i];
                 let key = l.trim_start().trim_start_matches(['\'', '"']);
                 !l.starts_with("    ")
                     && keys.iter().any(|k| {
@@ -72,7 +163,7 @@ pub(crate) fn package_line_in(
         }
         LockfileKind::CargoLock | LockfileKind::PoetryLock => {
             let wanted = fold(name, kind);
-            header_then_version(lines, version, |l| {
+            header_then_version(lines, &mut candidates, version, |l| {
                 l.trim()
                     .strip_prefix("name = \"")
                     .and_then(|rest| rest.strip_suffix('"'))
@@ -81,7 +172,7 @@ pub(crate) fn package_line_in(
         }
         LockfileKind::PipfileLock => {
             let wanted = fold(name, kind);
-            header_then_version(lines, version, |l| {
+            header_then_version(lines, &mut candidates, version, |l| {
                 l.trim()
                     .strip_prefix('"')
                     .and_then(|rest| rest.split_once("\": {"))
@@ -90,8 +181,8 @@ pub(crate) fn package_line_in(
         }
         LockfileKind::Requirements => {
             let wanted = fold(name, kind);
-            lines.iter().position(|l| {
-                l.split_once("==").is_some_and(|(n, rest)| {
+            candidates.find(|&i| {
+                lines[i].split_once("==").is_some_and(|(n, rest)| {
                     let n = n.split('[').next().unwrap_or(n);
                     fold(n.trim(), kind) == wanted
                         && rest.trim_start().starts_with(version)
@@ -110,10 +201,12 @@ pub(crate) fn package_line_in(
 /// The first line that `is_header` accepts and whose next `version` line names `version`.
 fn header_then_version(
     lines: &[&str],
+    candidates: &mut impl Iterator<Item = usize>,
     version: &str,
     is_header: impl Fn(&str) -> bool,
 ) -> Option<usize> {
-    lines.iter().enumerate().position(|(i, line)| {
+    candidates.find(|&i| {
+        let line = lines[i];
         if !is_header(line) {
             return false;
         }

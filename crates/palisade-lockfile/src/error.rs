@@ -148,6 +148,13 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     file: &str,
     text: &str,
 ) -> Result<T, LockfileError> {
+    // Fast path without path tracking; a failure is read again below to name the bad key.
+    let mut de = serde_json::Deserializer::from_str(text);
+    if let Ok(value) = T::deserialize(&mut de)
+        && de.end().is_ok()
+    {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     match serde_path_to_error::deserialize(&mut de) {
         Ok(value) => {
@@ -195,6 +202,12 @@ pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(
     file: &str,
     text: &str,
 ) -> Result<T, LockfileError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(file, text, e, false))?;
+    // Tracking the path costs a third of the parse; it is only needed to name a bad key, so
+    // the document is read again with it only after a failure.
+    if let Ok(value) = T::deserialize(de) {
+        return Ok(value);
+    }
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(file, text, e, false))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -11,7 +11,7 @@ use super::{
     NotAuditable, Report, Target, Unchecked, severity_rank,
 };
 use crate::advice::advise;
-use crate::locate::package_line_in;
+use crate::locate::LineIndex;
 
 impl Report {
     /// Audits `targets` against `index`.
@@ -94,7 +94,7 @@ fn audit_one(index: &Index, target: &Target<'_>, settings: &AuditSettings) -> Lo
     // The lockfile model has one entry per (name, version) already; this guards the
     // "once per (lockfile, package@version, advisory)" promise against any input.
     let mut seen: HashSet<(&str, &str, &str)> = HashSet::new();
-    let mut lines: Option<Vec<&str>> = None;
+    let mut lines: Option<LineIndex<'_>> = None;
 
     for package in &lockfile.packages {
         if package.source == Source::Workspace {
@@ -126,8 +126,9 @@ fn audit_one(index: &Index, target: &Target<'_>, settings: &AuditSettings) -> Lo
         }
         // Split once per lockfile, and only when something was found.
         let line = target.text.and_then(|t| {
-            let lines = lines.get_or_insert_with(|| t.lines().collect());
-            package_line_in(lines, lockfile.kind, &package.name, &package.version)
+            lines
+                .get_or_insert_with(|| LineIndex::new(t, lockfile.kind))
+                .line(&package.name, &package.version)
         });
         for found in found {
             let advisory = found.advisory;
