@@ -9,17 +9,23 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-/// Waits until the app accepts connections on `port`, polling often at first (a restart
-/// should be noticed within milliseconds) and less often for slow starters.
+/// Waits until the app accepts connections on `port`: every few milliseconds for the first
+/// seconds (requests held by the guard wait for exactly this, so a restart must be noticed
+/// within milliseconds; a refused connect on loopback costs microseconds), then less often
+/// for slow starters.
 pub async fn wait_listening(port: u16) {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let mut pause = Duration::from_millis(2);
+    let started = tokio::time::Instant::now();
     loop {
         if TcpStream::connect(addr).await.is_ok() {
             return;
         }
+        let pause = if started.elapsed() < Duration::from_secs(10) {
+            Duration::from_millis(3)
+        } else {
+            Duration::from_millis(100)
+        };
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(100));
     }
 }
 

@@ -169,9 +169,12 @@ impl Backoff {
             return Decision::Stop { gave_up: false };
         }
         if uptime >= self.policy.min_uptime {
-            // A stable run: whatever came before is forgiven.
+            // A stable run: whatever came before is forgiven. Only unstable runs count toward
+            // a crash loop (as in pm2), or an app that crashes once a minute after running
+            // fine would be taken for a loop on its eleventh crash.
             self.attempt = 0;
             self.in_loop = false;
+            self.failures.clear();
         }
         if !reason.is_failure() && reason != EndReason::CleanExit {
             // Asked for, or a file changed: start at once.
@@ -332,6 +335,30 @@ mod tests {
             0.5,
         );
         assert_eq!(delay(after), Duration::from_millis(100));
+        assert!(!b.in_crash_loop());
+    }
+
+    #[test]
+    fn crashes_after_stable_runs_are_never_a_loop() {
+        let mut b = Backoff::new(policy());
+        let t = Instant::now();
+        for i in 0..30 {
+            let d = b.decide(
+                EndReason::Crashed,
+                Duration::from_secs(6),
+                t + Duration::from_secs(7 * i),
+                0.5,
+            );
+            assert_eq!(
+                d,
+                Decision::Restart {
+                    delay: Duration::from_millis(100),
+                    crash_loop_began: false,
+                    recent_failures: 1
+                },
+                "crash {i}"
+            );
+        }
         assert!(!b.in_crash_loop());
     }
 
