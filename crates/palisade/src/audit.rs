@@ -36,7 +36,10 @@ pub fn run(args: AuditArgs) -> Result<(), Failure> {
         },
         None if args.watch => watch(&args, &database),
         None => {
-            let index = load(&database)?;
+            let index = match &args.osv_api {
+                Some(url) => online_index(url, &args)?,
+                None => load(&database)?,
+            };
             let (report, _) = audit_once(&args, &index)?;
             print!("{}", render_report(&report, args.output()));
             let fail_on = args.fail_on.unwrap_or(FailOn::Low);
@@ -187,6 +190,54 @@ fn load(database: &Path) -> Result<Index, Failure> {
         tracing::debug!("advisory index rebuilt: {}", r.reason);
     }
     Ok(loaded.index)
+}
+
+/// An index of the advisories an OSV API knows for the lockfiles' packages: one
+/// `querybatch` pass for the ids, then the records themselves.
+fn online_index(base_url: &str, args: &AuditArgs) -> Result<Index, Failure> {
+    use palisade_vulndb::osv_api::{Client, Query, Settings};
+    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let reads = find_lockfiles(&root)?
+        .iter()
+        .map(|f| read_lockfile(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let packages: Vec<(palisade_advisory::Ecosystem, &str, &str)> = reads
+        .iter()
+        .flat_map(|r| &r.lockfile.packages)
+        .filter(|p| p.source.is_auditable() && !p.version.is_empty())
+        .map(|p| {
+            (
+                palisade_advisory::Ecosystem::from_osv(p.ecosystem.as_str()),
+                p.name.as_str(),
+                p.version.as_str(),
+            )
+        })
+        .collect();
+    let queries: Vec<Query<'_>> = packages
+        .iter()
+        .map(|(ecosystem, name, version)| Query {
+            ecosystem,
+            name,
+            version,
+        })
+        .collect();
+    let online =
+        |e: palisade_vulndb::DbError| Failure::Runtime(anyhow::anyhow!("OSV API {base_url}: {e}"));
+    let client = Client::new(base_url, Settings::default())
+        .map_err(|e| Failure::Input(format!("--osv-api {base_url}: {e}")))?;
+    let ids: BTreeSet<String> = client
+        .query_batch(&queries)
+        .map_err(online)?
+        .into_iter()
+        .flatten()
+        .collect();
+    let fetched = client
+        .fetch(ids.iter().map(String::as_str))
+        .map_err(online)?;
+    for e in &fetched.errors {
+        eprintln!("warning: {e}");
+    }
+    Ok(Index::new(fetched.advisories))
 }
 
 /// The lockfiles under `root` (or `root` itself), skipping dependency and build trees and

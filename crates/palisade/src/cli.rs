@@ -360,6 +360,10 @@ pub struct AuditArgs {
     /// The advisory database [default: $PALISADE_ADVISORY_DB, else ~/.palisade/advisories].
     #[arg(long, value_name = "DIR", global = true)]
     pub database: Option<PathBuf>,
+    /// Ask an OSV API instead of the local database (online), e.g. https://api.osv.dev: the
+    /// lockfiles' packages are sent to `/v1/querybatch` and the matching records fetched.
+    #[arg(long, value_name = "URL", conflicts_with = "watch")]
+    pub osv_api: Option<String>,
     /// Keep watching: re-audit when a lockfile or the database changes, and record new
     /// findings as `vulnerable_dependency` events.
     #[arg(long)]

@@ -288,3 +288,69 @@ fn watch_records_new_findings_as_events() {
         "{doc}"
     );
 }
+
+/// A stand-in for api.osv.dev on 127.0.0.1, speaking its protocol: `POST /v1/querybatch`
+/// answers the ids of every record naming the package (the version is left to palisade, as
+/// a real server filters more but never less), `GET /v1/vulns/{id}` the record.
+const OSV_DOUBLE: &str = r#"
+import http.server, json, os, sys
+port, folder = int(sys.argv[1]), sys.argv[2]
+records = {}
+for f in os.listdir(folder):
+    if f.endswith(".json"):
+        r = json.load(open(os.path.join(folder, f)))
+        records[r["id"]] = r
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        queries = json.loads(self.rfile.read(int(self.headers["content-length"])))["queries"]
+        results = []
+        for q in queries:
+            p = q["package"]
+            ids = [{"id": i, "modified": r.get("modified", "")} for i, r in records.items()
+                   if any(a["package"]["name"] == p["name"] and a["package"]["ecosystem"] == p["ecosystem"]
+                          for a in r.get("affected", []))]
+            results.append({"vulns": ids} if ids else {})
+        self.reply({"results": results})
+    def do_GET(self):
+        self.reply(records[self.path.rsplit("/", 1)[1]])
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+"#;
+
+#[test]
+fn the_osv_api_can_be_asked_instead_of_the_database() {
+    let port = palisade_test_support::free_port();
+    let mut server = Command::new("python3")
+        .args(["-c", OSV_DOUBLE, &port.to_string()])
+        .arg(shared("osv/npm"))
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < until, "the OSV double did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let dir = project();
+    let empty = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = palisade(
+        dir.path(),
+        empty.path(),
+        &["audit", "--json", "--osv-api", &url, "web"],
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = doc["lockfiles"][0]["vulnerabilities"].to_string();
+    assert!(found.contains("GHSA-9wv6-86v2-598j"), "{found}");
+}
