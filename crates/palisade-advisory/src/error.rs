@@ -80,19 +80,7 @@ impl ParseError {
     }
 }
 
-/// 1-based line and character column of a byte offset. Offsets inside a multi-byte character
-/// or past the end are clamped, so a bad offset from a parser can never panic here.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
+pub(crate) use palisade_core::text::line_col as line_column;
 
 /// Shortens a parser's message to one line without its own location: some parsers append a
 /// snippet of the input or " at line L, column C", which the `name:line:column` prefix

@@ -22,6 +22,7 @@ pub mod app;
 mod event;
 pub mod redact;
 mod request_id;
+pub mod text;
 
 pub use app::{AppControl, AppStatus, Availability, ControlError};
 pub use event::{

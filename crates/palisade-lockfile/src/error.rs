@@ -107,17 +107,10 @@ impl fmt::Display for LockfileError {
 
 impl std::error::Error for LockfileError {}
 
-/// 1-based line and character column of a byte offset (clamped to the text, and to a char
-/// boundary, so any offset is safe).
+/// 1-based line and character column of a byte offset, as `u32`s (see
+/// [`palisade_core::text::line_col`]).
 pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
+    let (line, column) = palisade_core::text::line_col(text, offset);
     (
         u32::try_from(line).unwrap_or(u32::MAX),
         u32::try_from(column).unwrap_or(u32::MAX),
