@@ -1,14 +1,17 @@
 //! The in-memory advisory index: merged advisories, looked up by (ecosystem, package name).
 //!
 //! Built once from parsed records ([`Index::new`] merges them); then each lockfile package is
-//! one hash lookup plus a check of that package's few entries. The index serialises with serde
-//! (any format; postcard is what palisade's cache uses) as the merged advisories, and
-//! deserialising rebuilds only the hash maps, so a warm `palisade audit` skips every parser.
+//! one hash lookup plus a check of that package's few entries.
+//!
+//! [`Index::to_bytes`] writes the cache palisade keeps: a directory (each package's entries,
+//! each advisory's place) followed by every advisory encoded on its own, in postcard. A warm
+//! `palisade audit` skips every parser, and [`Index::from_bytes_for`] decodes only the
+//! advisories that name the lockfiles' packages — a few dozen of thousands — instead of all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use foldhash::fast::RandomState;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::ecosystem::Ecosystem;
 use crate::fix;
@@ -21,7 +24,7 @@ use crate::version::Installed;
 
 /// The version of the serialised index layout; a cache with another version is rejected on
 /// load (and rebuilt by the caller) instead of being misread.
-pub const INDEX_FORMAT: u32 = 1;
+pub const INDEX_FORMAT: u32 = 2;
 
 /// Merged advisories with lookups by package and by id.
 ///
@@ -45,13 +48,16 @@ pub const INDEX_FORMAT: u32 = 1;
 #[derive(Debug, Clone)]
 pub struct Index {
     advisories: Vec<Advisory>,
+    /// How many advisories the whole index holds (more than `advisories` after a partial
+    /// read).
+    total: usize,
     stats: MergeStats,
     by_package: HashMap<Ecosystem, HashMap<Box<str>, Vec<AdvisoryRef>, RandomState>, RandomState>,
     by_id: HashMap<Box<str>, u32, RandomState>,
 }
 
 /// One affected entry of one advisory: what a package lookup returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AdvisoryRef {
     advisory: u32,
     entry: u32,
@@ -127,6 +133,12 @@ impl Index {
 
     /// Indexes advisories that are already merged (a loaded cache).
     fn from_merged(advisories: Vec<Advisory>, stats: MergeStats) -> Index {
+        let total = advisories.len();
+        Index::from_part(advisories, total, stats)
+    }
+
+    /// Indexes some of an index's advisories (all of them when `total` is their number).
+    fn from_part(advisories: Vec<Advisory>, total: usize, stats: MergeStats) -> Index {
         let mut by_package: HashMap<Ecosystem, HashMap<Box<str>, Vec<AdvisoryRef>, _>, _> =
             HashMap::default();
         let mut by_id: HashMap<Box<str>, u32, _> = HashMap::default();
@@ -150,6 +162,7 @@ impl Index {
         }
         Index {
             advisories,
+            total,
             stats,
             by_package,
             by_id,
@@ -209,9 +222,20 @@ impl Index {
         (advisory, &advisory.affected[r.entry()])
     }
 
-    /// All advisories, sorted by id.
+    /// The advisories held, sorted by id: all of them, or after
+    /// [`from_bytes_for`](Self::from_bytes_for) the ones that name the wanted packages.
     pub fn advisories(&self) -> &[Advisory] {
         &self.advisories
+    }
+
+    /// How many advisories the whole index has, including any a partial read left out.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Whether this holds every advisory (not a partial read).
+    pub fn is_complete(&self) -> bool {
+        self.advisories.len() == self.total
     }
 
     /// What merging did.
@@ -220,40 +244,159 @@ impl Index {
     }
 }
 
-#[derive(Serialize)]
-struct StoredRef<'a> {
-    format: u32,
-    stats: MergeStats,
-    advisories: &'a [Advisory],
+/// The packages a partial read is for, by ecosystem and normalised name.
+///
+/// ```
+/// use palisade_advisory::{Ecosystem, Wanted};
+///
+/// let mut wanted = Wanted::default();
+/// wanted.insert(&Ecosystem::PyPI, "Django");
+/// assert!(wanted.contains(&Ecosystem::PyPI, "django"));
+/// assert!(!wanted.contains(&Ecosystem::Npm, "django"));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Wanted {
+    names: HashMap<Ecosystem, HashSet<Box<str>, RandomState>, RandomState>,
 }
 
-#[derive(Deserialize)]
-struct Stored {
-    format: u32,
-    stats: MergeStats,
-    advisories: Vec<Advisory>,
+impl Wanted {
+    /// Adds a package (its name is normalised as the ecosystem's lookups normalise it).
+    pub fn insert(&mut self, ecosystem: &Ecosystem, name: &str) {
+        let name = ecosystem.normalise_name(name);
+        if let Some(names) = self.names.get_mut(ecosystem) {
+            if !names.contains(&*name) {
+                names.insert(name.into());
+            }
+        } else {
+            self.names
+                .entry(ecosystem.clone())
+                .or_default()
+                .insert(name.into());
+        }
+    }
+
+    /// Whether the package was added.
+    pub fn contains(&self, ecosystem: &Ecosystem, name: &str) -> bool {
+        self.names
+            .get(ecosystem)
+            .is_some_and(|names| names.contains(&*ecosystem.normalise_name(name)))
+    }
 }
 
-impl Serialize for Index {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        StoredRef {
-            format: INDEX_FORMAT,
+/// Why bytes are not an index [`Index::to_bytes`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CodecError {
+    /// Written by a palisade with another index layout.
+    #[error("advisory index format {0} (this palisade reads {INDEX_FORMAT})")]
+    Format(u32),
+    /// Cut short, damaged, or not an index.
+    #[error("advisory index does not decode: {0}")]
+    Decode(String),
+}
+
+impl From<postcard::Error> for CodecError {
+    fn from(e: postcard::Error) -> Self {
+        CodecError::Decode(e.to_string())
+    }
+}
+
+/// What precedes the advisories in [`Index::to_bytes`]. The format comes first and alone, so
+/// that a reader can reject another layout before decoding anything else.
+#[derive(Serialize, Deserialize)]
+struct Directory<'a> {
+    stats: MergeStats,
+    /// Each (ecosystem, package) and its entries, sorted, with the names borrowed from the
+    /// bytes when read.
+    #[serde(borrow)]
+    packages: Vec<(Ecosystem, &'a str, Vec<AdvisoryRef>)>,
+    /// Where each advisory's bytes end, from the start of the advisories.
+    ends: Vec<u32>,
+}
+
+impl Index {
+    /// The cache encoding: the format number, a directory, then each advisory on its own.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CodecError> {
+        let mut blobs = Vec::with_capacity(self.advisories.len() * 512);
+        let mut ends = Vec::with_capacity(self.advisories.len());
+        for advisory in &self.advisories {
+            blobs = postcard::to_extend(advisory, blobs)?;
+            let end = u32::try_from(blobs.len())
+                .map_err(|_| CodecError::Decode("index larger than 4 GiB".into()))?;
+            ends.push(end);
+        }
+        let mut packages: Vec<(Ecosystem, &str, Vec<AdvisoryRef>)> = self
+            .by_package
+            .iter()
+            .flat_map(|(ecosystem, names)| {
+                names
+                    .iter()
+                    .map(|(name, refs)| (ecosystem.clone(), &**name, refs.clone()))
+            })
+            .collect();
+        packages.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let directory = Directory {
             stats: self.stats,
-            advisories: &self.advisories,
-        }
-        .serialize(serializer)
+            packages,
+            ends,
+        };
+        let out = postcard::to_extend(&INDEX_FORMAT, Vec::with_capacity(blobs.len() + 65_536))?;
+        let mut out = postcard::to_extend(&directory, out)?;
+        out.extend_from_slice(&blobs);
+        Ok(out)
+    }
+
+    /// Reads a whole index written by [`to_bytes`](Self::to_bytes).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Index, CodecError> {
+        decode(bytes, None)
+    }
+
+    /// Reads only the advisories with an entry for a `wanted` package: lookups of those
+    /// packages answer exactly as on the whole index; other packages may miss advisories.
+    /// [`total`](Self::total) still counts every advisory.
+    pub fn from_bytes_for(bytes: &[u8], wanted: &Wanted) -> Result<Index, CodecError> {
+        decode(bytes, Some(wanted))
     }
 }
 
-impl<'de> Deserialize<'de> for Index {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let stored = Stored::deserialize(deserializer)?;
-        if stored.format != INDEX_FORMAT {
-            return Err(serde::de::Error::custom(format!(
-                "advisory index format {} (this palisade reads {INDEX_FORMAT})",
-                stored.format
-            )));
-        }
-        Ok(Index::from_merged(stored.advisories, stored.stats))
+fn decode(bytes: &[u8], wanted: Option<&Wanted>) -> Result<Index, CodecError> {
+    let (format, rest): (u32, _) = postcard::take_from_bytes(bytes)?;
+    if format != INDEX_FORMAT {
+        return Err(CodecError::Format(format));
     }
+    let (directory, blobs): (Directory<'_>, _) = postcard::take_from_bytes(rest)?;
+    let total = directory.ends.len();
+    let chosen: Vec<usize> = match wanted {
+        None => (0..total).collect(),
+        Some(wanted) => {
+            let mut chosen: Vec<usize> = directory
+                .packages
+                .iter()
+                .filter(|(ecosystem, name, _)| {
+                    wanted
+                        .names
+                        .get(ecosystem)
+                        .is_some_and(|names| names.contains(*name))
+                })
+                .flat_map(|(_, _, refs)| refs.iter().map(|r| r.advisory()))
+                .collect();
+            chosen.sort_unstable();
+            chosen.dedup();
+            chosen
+        }
+    };
+    let mut advisories = Vec::with_capacity(chosen.len());
+    for a in chosen {
+        let start = match a {
+            0 => Some(0),
+            _ => directory.ends.get(a - 1).map(|&s| s as usize),
+        };
+        let end = directory.ends.get(a).map(|&e| e as usize);
+        let blob = match (start, end) {
+            (Some(start), Some(end)) if start <= end => blobs.get(start..end),
+            _ => None,
+        }
+        .ok_or_else(|| CodecError::Decode(format!("advisory {a} is out of bounds")))?;
+        advisories.push(postcard::from_bytes::<Advisory>(blob)?);
+    }
+    Ok(Index::from_part(advisories, total, directory.stats))
 }

@@ -70,7 +70,7 @@ mod version;
 pub use ecosystem::Ecosystem;
 pub use error::{ParseError, ParseErrorKind};
 pub use id::{AdvisoryId, MAX_ID_LEN};
-pub use index::{AdvisoryRef, Finding, INDEX_FORMAT, Index, Verdict};
+pub use index::{AdvisoryRef, CodecError, Finding, INDEX_FORMAT, Index, Verdict, Wanted};
 pub use matching::{CannotCompare, Outcome, Reason};
 pub use merge::{MergeStats, merge};
 pub use model::{

@@ -6,7 +6,7 @@
 //! the first `version` line after it; pnpm keys and requirements lines carry both on one line.
 //! A header whose next `version` line has another version is another copy of the package.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use palisade_lockfile::LockfileKind;
 
@@ -31,9 +31,10 @@ pub(crate) fn package_line(
 pub(crate) struct LineIndex<'t> {
     lines: Vec<&'t str>,
     kind: LockfileKind,
-    /// Folded name → candidate header lines, in file order. `None` for formats whose headers
-    /// are scanned as before (pnpm: its keys mix name and version in several layouts).
-    headers: Option<HashMap<String, Vec<usize>>>,
+    /// (folded name, header line), sorted by name and then line: one allocation for the
+    /// whole file. `None` for formats whose headers are scanned as before (pnpm: its keys mix
+    /// name and version in several layouts).
+    headers: Option<Vec<(Cow<'t, str>, usize)>>,
 }
 
 impl<'t> LineIndex<'t> {
@@ -41,13 +42,13 @@ impl<'t> LineIndex<'t> {
     pub(crate) fn new(text: &'t str, kind: LockfileKind) -> Self {
         let lines: Vec<&str> = text.lines().collect();
         let headers = (kind != LockfileKind::PnpmLock).then(|| {
-            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut headers = Vec::new();
             for (i, line) in lines.iter().enumerate() {
-                for name in header_names(line, kind) {
-                    map.entry(fold(name, kind)).or_default().push(i);
-                }
+                for_each_header_name(line, kind, |name| headers.push((fold(name, kind), i)));
             }
-            map
+            // Stable: equal names keep file order.
+            headers.sort_by(|a, b| a.0.cmp(&b.0));
+            headers
         });
         LineIndex {
             lines,
@@ -59,57 +60,60 @@ impl<'t> LineIndex<'t> {
     /// The 1-based line of `name`@`version`'s entry, if found.
     pub(crate) fn line(&self, name: &str, version: &str) -> Option<u32> {
         match &self.headers {
-            Some(map) => {
-                let candidates = map.get(&fold(name, self.kind))?;
-                find(
-                    &self.lines,
-                    candidates.iter().copied(),
-                    self.kind,
-                    name,
-                    version,
-                )
+            Some(headers) => {
+                let key = fold(name, self.kind);
+                let from = headers.partition_point(|(n, _)| *n < key);
+                let candidates = headers[from..]
+                    .iter()
+                    .take_while(|(n, _)| *n == key)
+                    .map(|&(_, line)| line);
+                find(&self.lines, candidates, self.kind, name, version)
             }
             None => find(&self.lines, 0..self.lines.len(), self.kind, name, version),
         }
     }
 }
 
-/// The package names a line would start an entry for, if it is a header of `kind` (a
-/// superset: [`find`] checks each candidate exactly).
-fn header_names(line: &str, kind: LockfileKind) -> Vec<&str> {
+/// Calls `f` with each package name a line would start an entry for, if it is a header of
+/// `kind` (a superset: [`find`] checks each candidate exactly).
+fn for_each_header_name<'t>(line: &'t str, kind: LockfileKind, mut f: impl FnMut(&'t str)) {
     match kind {
-        LockfileKind::PackageLock | LockfileKind::NpmShrinkwrap | LockfileKind::PipfileLock => line
-            .trim_start()
-            .strip_prefix('"')
-            .and_then(|rest| rest.split_once("\": {"))
-            .map(|(key, _)| vec![key.rsplit("node_modules/").next().unwrap_or(key)])
-            .unwrap_or_default(),
+        LockfileKind::PackageLock | LockfileKind::NpmShrinkwrap | LockfileKind::PipfileLock => {
+            if let Some((key, _)) = line
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|rest| rest.split_once("\": {"))
+            {
+                f(key.rsplit("node_modules/").next().unwrap_or(key));
+            }
+        }
         LockfileKind::YarnLock => {
             if line.starts_with(' ') || !line.trim_end().ends_with(':') {
-                return Vec::new();
+                return;
             }
-            line.trim_end()
-                .trim_end_matches(':')
-                .split(", ")
-                .filter_map(|spec| {
-                    let spec = spec.trim_start_matches('"');
-                    // `@scope/name@range`: the name's own `@` is its first character.
-                    let at = spec.get(1..)?.find('@')? + 1;
-                    Some(&spec[..at])
-                })
-                .collect()
+            for spec in line.trim_end().trim_end_matches(':').split(", ") {
+                let spec = spec.trim_start_matches('"');
+                // `@scope/name@range`: the name's own `@` is its first character.
+                if let Some(at) = spec.get(1..).and_then(|s| s.find('@')) {
+                    f(&spec[..at + 1]);
+                }
+            }
         }
-        LockfileKind::CargoLock | LockfileKind::PoetryLock => line
-            .trim()
-            .strip_prefix("name = \"")
-            .and_then(|rest| rest.strip_suffix('"'))
-            .map(|n| vec![n])
-            .unwrap_or_default(),
-        LockfileKind::Requirements => line
-            .split_once("==")
-            .map(|(n, _)| vec![n.split('[').next().unwrap_or(n).trim()])
-            .unwrap_or_default(),
-        _ => Vec::new(),
+        LockfileKind::CargoLock | LockfileKind::PoetryLock => {
+            if let Some(name) = line
+                .trim()
+                .strip_prefix("name = \"")
+                .and_then(|rest| rest.strip_suffix('"'))
+            {
+                f(name);
+            }
+        }
+        LockfileKind::Requirements => {
+            if let Some((n, _)) = line.split_once("==") {
+                f(n.split('[').next().unwrap_or(n).trim());
+            }
+        }
+        _ => {}
     }
 }
 
@@ -229,12 +233,12 @@ fn header_then_version(
 }
 
 /// PyPI names compare PEP 503-normalised (`Jinja2` is `jinja2`); others exactly.
-fn fold(name: &str, kind: LockfileKind) -> String {
+fn fold(name: &str, kind: LockfileKind) -> Cow<'_, str> {
     match kind {
         LockfileKind::PoetryLock | LockfileKind::PipfileLock | LockfileKind::Requirements => {
-            palisade_lockfile::normalize_pypi_name(name)
+            Cow::Owned(palisade_lockfile::normalize_pypi_name(name))
         }
-        _ => name.to_owned(),
+        _ => Cow::Borrowed(name),
     }
 }
 

@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use foldhash::fast::RandomState;
+
 use crate::model::{Ecosystem, Package, Source, label};
 
 /// Index of a node in its graph.
@@ -23,8 +25,6 @@ pub(crate) struct Node {
     name: String,
     version: String,
     source: Source,
-    /// What the node is called in paths.
-    label: String,
     /// The search starts here (the project, a workspace member, a Cargo path package).
     root: bool,
     /// Reported as a [`Package`]; false for roots that are not packages (npm's `""` entry,
@@ -50,9 +50,15 @@ pub(crate) struct Graph {
 
 impl Graph {
     pub(crate) fn new(ecosystem: Ecosystem) -> Self {
+        Self::with_capacity(ecosystem, 0)
+    }
+
+    /// A graph with room for `nodes` nodes: growing a large one by doubling touches twice
+    /// the memory, and fresh memory is most of what parsing a big lockfile costs.
+    pub(crate) fn with_capacity(ecosystem: Ecosystem, nodes: usize) -> Self {
         Graph {
             ecosystem,
-            nodes: Vec::new(),
+            nodes: Vec::with_capacity(nodes),
         }
     }
 
@@ -62,7 +68,6 @@ impl Graph {
             name: name.to_owned(),
             version: version.to_owned(),
             source,
-            label: label(name, version),
             root: false,
             report: true,
             dev_hint: None,
@@ -76,7 +81,6 @@ impl Graph {
         let id = self.package(label, "", Source::Workspace);
         self.nodes[id].report = false;
         self.nodes[id].root = true;
-        self.nodes[id].label = label.to_owned();
         id
     }
 
@@ -201,7 +205,8 @@ impl Graph {
 
         // One entry per (name, version): the copy with the shortest path, first on ties; dev
         // only if every copy is.
-        let mut best: HashMap<(&str, &str), (NodeId, bool)> = HashMap::new();
+        let mut best: HashMap<(&str, &str), (NodeId, bool), RandomState> =
+            HashMap::with_capacity_and_hasher(n, RandomState::default());
         for (i, node) in self.nodes.iter().enumerate() {
             if !node.report {
                 continue;
@@ -222,42 +227,56 @@ impl Graph {
                 })
                 .or_insert((i, dev));
         }
+        let chosen: Vec<(NodeId, bool)> = best.into_values().collect();
 
-        let mut packages: Vec<Package> = best
-            .into_values()
-            .map(|(i, dev)| {
-                let node = &self.nodes[i];
-                let mut path = vec![node.label.clone()];
+        // What a node is called in paths.
+        let step = |i: NodeId| label(&self.nodes[i].name, &self.nodes[i].version);
+        let paths: Vec<Vec<String>> = chosen
+            .iter()
+            .map(|&(i, _)| {
+                let mut path = Vec::with_capacity(dist[i].saturating_add(1).min(MAX_PATH));
+                path.push(step(i));
                 let mut at = i;
                 while parent[at] != usize::MAX && path.len() < MAX_PATH - 2 {
                     at = parent[at];
-                    path.push(self.nodes[at].label.clone());
+                    path.push(step(at));
                 }
                 if parent[at] != usize::MAX {
                     if parent[parent[at]] != usize::MAX {
                         path.push("…".to_owned());
                     }
-                    path.push(self.nodes[origin[i]].label.clone());
+                    path.push(step(origin[i]));
                 }
                 path.reverse();
+                path
+            })
+            .collect();
+
+        // Each chosen node becomes one package, so its strings move instead of being copied.
+        let ecosystem = self.ecosystem;
+        let mut nodes = self.nodes;
+        let mut packages: Vec<Package> = chosen
+            .into_iter()
+            .zip(paths)
+            .map(|((i, dev), path)| {
                 let requested = (parent[i] != usize::MAX)
-                    .then(|| self.nodes[parent[i]].edges[via[i]].requested.as_deref())
+                    .then(|| nodes[parent[i]].edges[via[i]].requested.as_deref())
                     .flatten()
                     .map(str::to_owned);
+                let node = &mut nodes[i];
                 Package {
-                    name: node.name.clone(),
-                    version: node.version.clone(),
-                    ecosystem: self.ecosystem,
+                    name: std::mem::take(&mut node.name),
+                    version: std::mem::take(&mut node.version),
+                    ecosystem,
                     direct: dist[i] == 1 && !node.root,
                     dev,
                     path,
-                    source: node.source.clone(),
+                    source: std::mem::replace(&mut node.source, Source::Workspace),
                     requested,
                 }
             })
             .collect();
-        packages
-            .sort_by(|a, b| (&a.name, &a.version, &a.path).cmp(&(&b.name, &b.version, &b.path)));
+        packages.sort_unstable_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
         packages
     }
 }

@@ -147,10 +147,15 @@ impl Package {
 
 pub(crate) fn label(name: &str, version: &str) -> String {
     if version.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{name}@{version}")
+        return name.to_owned();
     }
+    // Not `format!`: this runs for every step of every path, and formatting machinery was a
+    // tenth of parsing a large lockfile.
+    let mut label = String::with_capacity(name.len() + 1 + version.len());
+    label.push_str(name);
+    label.push('@');
+    label.push_str(version);
+    label
 }
 
 /// Where a package comes from. Only [`Source::Registry`] and [`Source::Patched`] packages are

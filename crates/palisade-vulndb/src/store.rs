@@ -73,6 +73,23 @@ pub(crate) fn frame<H: Serialize, B: Serialize + ?Sized>(
     Ok(out)
 }
 
+/// [`frame`] with a body that is already encoded (the index encodes itself).
+pub(crate) fn frame_bytes<H: Serialize>(
+    magic: &[u8; 8],
+    header: &H,
+    body: &[u8],
+) -> Result<Vec<u8>, postcard::Error> {
+    let mut out = Vec::with_capacity(PREFIX + 1024 + body.len());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&LAYOUT.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    let mut out = postcard::to_extend(header, out)?;
+    out.extend_from_slice(body);
+    let crc = crc32fast::hash(&out[PREFIX..]);
+    out[12..PREFIX].copy_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
 /// Checks the framing and decodes the header; returns it with the body's bytes.
 pub(crate) fn unframe<'a, H: DeserializeOwned>(
     magic: &[u8; 8],

@@ -2,11 +2,11 @@
 //! manage the database; `--watch` re-audits on change and emits `vulnerable_dependency` events.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use palisade_advisory::{Index, Severity as AdvisorySeverity};
+use palisade_advisory::{Index, Severity as AdvisorySeverity, Wanted};
 use palisade_audit::{AuditSettings, Date, FailOn, IgnoreFile, Report, Target, render};
 use palisade_core::{Category, Event, Severity};
 use palisade_lockfile::{Lockfile, kind_of};
@@ -36,17 +36,36 @@ pub fn run(args: AuditArgs) -> Result<(), Failure> {
         },
         None if args.watch => watch(&args, &database),
         None => {
-            let index = match &args.osv_api {
-                Some(url) => online_index(url, &args)?,
-                None => load(&database)?,
+            let (inputs, index) = match &args.osv_api {
+                Some(url) => {
+                    let inputs = read_inputs(&args)?;
+                    let index = online_index(url, &inputs.reads)?;
+                    (inputs, index)
+                }
+                None => {
+                    // The database is checked first: without one, nothing else matters.
+                    let db = open_database(&database)?;
+                    let inputs = read_inputs(&args)?;
+                    let index = load(&db, Some(&wanted(&inputs.reads)))?;
+                    (inputs, index)
+                }
             };
-            let (report, _) = audit_once(&args, &index)?;
-            print!("{}", render_report(&report, args.output()));
-            let fail_on = args.fail_on.unwrap_or(FailOn::Low);
-            if report.fails(&fail_on) {
-                std::process::exit(1);
+            let (report, _) = audit_inputs(&args, inputs, &index)?;
+            let mut out = std::io::stdout().lock();
+            let written = out
+                .write_all(render_report(&report, args.output()).as_bytes())
+                .and_then(|()| out.flush());
+            match written {
+                // `palisade audit | head` is not a failure.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(Failure::Runtime(anyhow::anyhow!("writing the report: {e}")));
+                }
+                _ => {}
             }
-            Ok(())
+            let fail_on = args.fail_on.unwrap_or(FailOn::Low);
+            // The report, index and lockfiles are left for the exit to free: dropping
+            // thousands of small strings one by one was a tenth of a large audit.
+            std::process::exit(i32::from(report.fails(&fail_on)));
         }
     }
 }
@@ -166,9 +185,9 @@ fn status(database: &Path, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Loads the index; an empty database is an input error (no data must never read as "no
-/// vulnerabilities").
-fn load(database: &Path) -> Result<Index, Failure> {
+/// Opens the database, warning about stale sources; an empty one is an input error (no data
+/// must never read as "no vulnerabilities").
+fn open_database(database: &Path) -> Result<Database, Failure> {
     let db = Database::open(database).map_err(|e| Failure::Input(e.to_string()))?;
     let st = db.status();
     if st.sources.is_empty() {
@@ -185,7 +204,16 @@ fn load(database: &Path) -> Result<Index, Failure> {
             s.age_at(SystemTime::now()).as_secs() / 86_400
         );
     }
-    let loaded = db.load().map_err(|e| Failure::Input(e.to_string()))?;
+    Ok(db)
+}
+
+/// Loads the index: only the advisories for `wanted` packages when given.
+fn load(db: &Database, wanted: Option<&Wanted>) -> Result<Index, Failure> {
+    let loaded = match wanted {
+        Some(wanted) => db.load_for(wanted),
+        None => db.load(),
+    }
+    .map_err(|e| Failure::Input(e.to_string()))?;
     if let Some(r) = &loaded.rebuilt {
         tracing::debug!("advisory index rebuilt: {}", r.reason);
     }
@@ -194,13 +222,8 @@ fn load(database: &Path) -> Result<Index, Failure> {
 
 /// An index of the advisories an OSV API knows for the lockfiles' packages: one
 /// `querybatch` pass for the ids, then the records themselves.
-fn online_index(base_url: &str, args: &AuditArgs) -> Result<Index, Failure> {
+fn online_index(base_url: &str, reads: &[Read]) -> Result<Index, Failure> {
     use palisade_vulndb::osv_api::{Client, Query, Settings};
-    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    let reads = find_lockfiles(&root)?
-        .iter()
-        .map(|f| read_lockfile(f))
-        .collect::<Result<Vec<_>, _>>()?;
     let packages: Vec<(palisade_advisory::Ecosystem, &str, &str)> = reads
         .iter()
         .flat_map(|r| &r.lockfile.packages)
@@ -331,8 +354,14 @@ fn today() -> Date {
     Date::from_unix_seconds(secs)
 }
 
-/// Reads everything and generates the report; also returns the paths it depends on.
-fn audit_once(args: &AuditArgs, index: &Index) -> Result<(Report, Vec<PathBuf>), Failure> {
+/// The lockfiles an audit covers, read and parsed.
+struct Inputs {
+    root: PathBuf,
+    files: Vec<PathBuf>,
+    reads: Vec<Read>,
+}
+
+fn read_inputs(args: &AuditArgs) -> Result<Inputs, Failure> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
     let files = find_lockfiles(&root)?;
     if files.is_empty() {
@@ -345,6 +374,28 @@ fn audit_once(args: &AuditArgs, index: &Index) -> Result<(Report, Vec<PathBuf>),
         .iter()
         .map(|f| read_lockfile(f))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(Inputs { root, files, reads })
+}
+
+/// The packages whose advisories an audit of `reads` needs.
+fn wanted(reads: &[Read]) -> Wanted {
+    let mut wanted = Wanted::default();
+    for package in reads.iter().flat_map(|r| &r.lockfile.packages) {
+        if package.source.is_auditable() {
+            let ecosystem = palisade_advisory::Ecosystem::from_osv(package.ecosystem.as_str());
+            wanted.insert(&ecosystem, &package.name);
+        }
+    }
+    wanted
+}
+
+/// Generates the report; also returns the paths it depends on.
+fn audit_inputs(
+    args: &AuditArgs,
+    inputs: Inputs,
+    index: &Index,
+) -> Result<(Report, Vec<PathBuf>), Failure> {
+    let Inputs { root, files, reads } = inputs;
     let ignore_path = args.ignore_file.clone().unwrap_or_else(|| {
         let dir = if root.is_file() {
             root.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -487,16 +538,16 @@ fn watch(args: &AuditArgs, database: &Path) -> Result<(), Failure> {
         let stop = stop.clone();
         let _ = ctrlc_on(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
     }
-    let mut index = load(database)?;
+    let mut index = load(&open_database(database)?, None)?;
     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
         let db_now = fingerprint(&db_files);
         if last_db.as_ref().is_some_and(|l| l != &db_now) {
-            index = load(database)?;
+            index = load(&open_database(database)?, None)?;
         }
         let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
         let inputs = find_lockfiles(&root).map(|f| fingerprint(&f)).ok();
         if last_inputs.is_none() || last_inputs != inputs || last_db.as_ref() != Some(&db_now) {
-            match audit_once(args, &index) {
+            match read_inputs(args).and_then(|inputs| audit_inputs(args, inputs, &index)) {
                 Ok((report, _)) => {
                     print!("{}", render_report(&report, args.output()));
                     let mut new = 0;

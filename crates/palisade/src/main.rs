@@ -38,6 +38,11 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// Many small, short-lived allocations (lockfile strings, events, headers): mimalloc is
+/// markedly faster than glibc's malloc at them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log);

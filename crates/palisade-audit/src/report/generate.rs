@@ -64,7 +64,7 @@ impl Report {
             .collect();
         Report {
             date: settings.today,
-            advisories: index.advisories().len(),
+            advisories: index.total(),
             include_dev: settings.include_dev,
             lockfiles,
             expired_ignores,

@@ -7,7 +7,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use palisade_advisory::{Advisory, INDEX_FORMAT, Index, merge};
+use palisade_advisory::{Advisory, CodecError, INDEX_FORMAT, Index, Wanted, merge};
 
 use super::{Built, CacheMiss, Ingested, other_format, unframe_index};
 use crate::catalogue::{
@@ -30,8 +30,13 @@ pub(super) fn invalidate_cache(paths: &Paths) -> Result<(), DbError> {
     }
 }
 
-/// The cache, if it was built from exactly these sources.
-pub(super) fn read_cache(paths: &Paths, expected: &[SourceMeta]) -> Result<Index, CacheMiss> {
+/// The cache, if it was built from exactly these sources: whole, or only the advisories for
+/// the `wanted` packages.
+pub(super) fn read_cache(
+    paths: &Paths,
+    expected: &[SourceMeta],
+    wanted: Option<&Wanted>,
+) -> Result<Index, CacheMiss> {
     let bytes = match fs::read(paths.index()) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == ErrorKind::NotFound => return Err(CacheMiss::Missing),
@@ -44,7 +49,19 @@ pub(super) fn read_cache(paths: &Paths, expected: &[SourceMeta]) -> Result<Index
     if header.sources != expected {
         return Err(CacheMiss::OutOfDate);
     }
-    postcard::from_bytes(body).map_err(|e| CacheMiss::Unreadable(e.to_string()))
+    decode_body(body, wanted)
+}
+
+/// The index in a cache's body.
+pub(super) fn decode_body(body: &[u8], wanted: Option<&Wanted>) -> Result<Index, CacheMiss> {
+    match wanted {
+        None => Index::from_bytes(body),
+        Some(wanted) => Index::from_bytes_for(body, wanted),
+    }
+    .map_err(|e| match e {
+        CodecError::Format(_) => CacheMiss::OtherFormat(e.to_string()),
+        CodecError::Decode(_) => CacheMiss::Unreadable(e.to_string()),
+    })
 }
 
 /// `meta.json`, or the catalogue recovered from the source files when it is missing or
@@ -267,10 +284,12 @@ pub(super) fn save(paths: &Paths, built: &Built) -> Result<(), DbError> {
         sources: built.catalogue.sources.clone(),
     };
     let path = paths.index();
-    let bytes = store::frame(INDEX_MAGIC, &header, &built.index).map_err(|e| DbError::Io {
+    let io = |e: String| DbError::Io {
         path: path.clone(),
         source: std::io::Error::other(e),
-    })?;
+    };
+    let body = built.index.to_bytes().map_err(|e| io(e.to_string()))?;
+    let bytes = store::frame_bytes(INDEX_MAGIC, &header, &body).map_err(|e| io(e.to_string()))?;
     store::write_atomic(&path, &bytes)?;
     catalogue::write(paths, &built.catalogue)
 }
@@ -304,7 +323,8 @@ mod tests {
             stats: MergeStats::default(),
             sources: vec![meta()],
         };
-        let bytes = store::frame(INDEX_MAGIC, &header, &Index::new([])).unwrap();
+        let body = Index::new([]).to_bytes().unwrap();
+        let bytes = store::frame_bytes(INDEX_MAGIC, &header, &body).unwrap();
         let miss = decode_index(&bytes).unwrap_err();
         assert!(matches!(&miss, CacheMiss::OtherFormat(m) if m.contains("advisory format")));
 
@@ -314,7 +334,7 @@ mod tests {
         };
         store::write_atomic(&paths.index(), &bytes).unwrap();
         assert!(matches!(
-            read_cache(&paths, &[meta()]),
+            read_cache(&paths, &[meta()], None),
             Err(CacheMiss::OtherFormat(_))
         ));
 
