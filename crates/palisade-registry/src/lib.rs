@@ -1,0 +1,2 @@
+//! Package registry clients: see the crate description.
+#![warn(missing_docs)]

@@ -1,0 +1,2 @@
+//! Dependency updates, planned: see the crate description.
+#![warn(missing_docs)]
