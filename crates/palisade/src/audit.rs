@@ -10,7 +10,7 @@ use palisade_advisory::{Index, Severity as AdvisorySeverity, Wanted};
 use palisade_audit::{AuditSettings, Date, FailOn, IgnoreFile, Report, Target, render};
 use palisade_core::{Category, Event, Severity};
 use palisade_lockfile::{Lockfile, kind_of};
-use palisade_vulndb::Database;
+use palisade_vulndb::{Database, SourceName};
 
 use crate::Failure;
 use crate::cli::{AuditArgs, AuditDbCommand, AuditFormat};
@@ -31,7 +31,10 @@ pub fn run(args: AuditArgs) -> Result<(), Failure> {
     let database = args.database.clone().unwrap_or_else(default_database);
     match args.command {
         Some(AuditDbCommand::Db(db)) => match db {
-            crate::cli::DbCommand::Import { source } => import(&database, &source),
+            crate::cli::DbCommand::Import { source, name } => {
+                import(&database, &source, name.as_deref())
+            }
+            crate::cli::DbCommand::Remove { name } => remove(&database, &name),
             crate::cli::DbCommand::Status { json } => status(&database, json),
         },
         None if args.watch => watch(&args, &database),
@@ -70,17 +73,23 @@ pub fn run(args: AuditArgs) -> Result<(), Failure> {
     }
 }
 
-fn import(database: &Path, source: &Path) -> Result<(), Failure> {
+fn import(database: &Path, source: &Path, name: Option<&str>) -> Result<(), Failure> {
     if !source.exists() {
         return Err(Failure::Input(format!(
             "{}: no such file or directory",
             source.display()
         )));
     }
+    let name = name
+        .map(SourceName::parse)
+        .transpose()
+        .map_err(|e| Failure::Input(format!("--name: {e}")))?;
     let mut db = Database::open(database).map_err(|e| Failure::Input(e.to_string()))?;
-    let report = db
-        .import(source)
-        .map_err(|e| Failure::Input(format!("importing {}: {e}", source.display())))?;
+    let report = match name {
+        Some(name) => db.import_as(source, name),
+        None => db.import(source),
+    }
+    .map_err(|e| Failure::Input(format!("importing {}: {e}", source.display())))?;
     for e in &report.errors {
         eprintln!("warning: {e}");
     }
@@ -180,6 +189,26 @@ fn status(database: &Path, json: bool) -> Result<(), Failure> {
             i.stats.withdrawn,
             i.stats.merged,
             humantime::format_rfc3339_seconds(i.built_at)
+        );
+    }
+    Ok(())
+}
+
+fn remove(database: &Path, name: &str) -> Result<(), Failure> {
+    let name = SourceName::parse(name).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut db = Database::open(database).map_err(|e| Failure::Input(e.to_string()))?;
+    db.remove(&name)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let left = db.status().sources.len();
+    println!(
+        "removed {} from {}; {left} source(s) left",
+        name.as_str(),
+        database.display()
+    );
+    if left == 0 {
+        eprintln!(
+            "warning: the database is empty: `palisade audit` fails until advisories are \
+             imported again"
         );
     }
     Ok(())

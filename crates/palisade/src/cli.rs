@@ -401,7 +401,7 @@ pub enum AuditDbCommand {
     Db(DbCommand),
 }
 
-/// `palisade audit db import|status`
+/// `palisade audit db import|remove|status`
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Import advisories: a directory of OSV records (JSON or YAML), an osv.dev `all.zip`, or a
@@ -409,6 +409,16 @@ pub enum DbCommand {
     Import {
         /// The directory or archive.
         source: PathBuf,
+        /// The source's name in the database [default: from the source: `rustsec`,
+        /// `osv-npm`, …].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// Remove an imported source (by the name `db status` shows) and rebuild the index
+    /// without it.
+    Remove {
+        /// The source's name.
+        name: String,
     },
     /// Sources, counts and ages.
     Status {

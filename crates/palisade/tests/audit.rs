@@ -234,6 +234,57 @@ fn db_status_lists_the_sources() {
 }
 
 #[test]
+fn db_import_as_a_name_then_remove_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.lock"), CARGO_LOCK).unwrap();
+    let rustsec = shared("rustsec-advisory-db");
+    let out = palisade(
+        dir.path(),
+        db.path(),
+        &[
+            "audit",
+            "db",
+            "import",
+            "--name",
+            "mirror",
+            rustsec.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = palisade(dir.path(), db.path(), &["audit", "db", "status", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["sources"][0]["name"], "mirror");
+    // smallvec 1.6.0 is affected while the source is there.
+    assert_eq!(
+        palisade(dir.path(), db.path(), &["audit"]).status.code(),
+        Some(1)
+    );
+
+    let out = palisade(dir.path(), db.path(), &["audit", "db", "remove", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no advisory source named"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = palisade(dir.path(), db.path(), &["audit", "db", "remove", "mirror"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("database is empty"));
+    // No data is an error, never a clean bill of health.
+    let out = palisade(dir.path(), db.path(), &["audit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no advisory data"));
+
+    let out = palisade(
+        dir.path(),
+        db.path(),
+        &["audit", "db", "import", "--name", "Bad Name!", "."],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn watch_records_new_findings_as_events() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
