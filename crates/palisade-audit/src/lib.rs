@@ -12,7 +12,9 @@
 //!    and structured fix [`Advice`]: *update the lockfile only* when the requirement on the
 //!    path already allows the fix, *bump* the direct dependency, or a newer dependent is
 //!    needed. RustSec's informational advisories (unmaintained, unsound, notice) are warnings,
-//!    not vulnerabilities, as in cargo-audit.
+//!    not vulnerabilities, as in cargo-audit. So are locked versions their registry yanked,
+//!    when the caller asked the registry and passed the answer ([`Yanked`],
+//!    [`AuditSettings::with_yanked`]); a report tells "none yanked" from "not checked".
 //! 2. [`Report::fails`] applies a `--fail-on` [`FailOn`] threshold to vulnerabilities only;
 //!    those without severity data fail at every threshold (see [`FailOn`] for why).
 //! 3. [`IgnoreFile`] parses `.palisade-audit.toml` (id or alias, required reason, optional
@@ -83,6 +85,7 @@ mod locate;
 pub mod render;
 mod report;
 mod threshold;
+mod yanked;
 
 pub use advice::Advice;
 pub use date::Date;
@@ -90,6 +93,7 @@ pub use error::{AuditError, ErrorKind};
 pub use ignore::{IGNORE_FILE_NAME, Ignore, IgnoreFile};
 pub use report::{
     AdvisoryInfo, AffectedPackage, AuditSettings, Finding, FindingKind, Ignored, LockfileReport,
-    NotAuditable, Report, Summary, Target, Unchecked,
+    NotAuditable, Report, Summary, Target, Unchecked, YankedPackage,
 };
 pub use threshold::FailOn;
+pub use yanked::Yanked;

@@ -4,8 +4,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_valid, rich_report, schema};
-use palisade_audit::{AuditSettings, Report, render};
+use common::{assert_valid, rich_report, rich_report_with, rich_report_yanked, schema};
+use palisade_audit::{AuditSettings, Report, Yanked, render};
+use palisade_lockfile::Ecosystem;
 use serde_json::Value;
 
 fn report_schema() -> jsonschema::Validator {
@@ -31,6 +32,72 @@ fn output_matches_the_documented_schema() {
     let mut extra = rich.clone();
     extra["lockfiles"][0]["vulnerabilities"][0]["surprise"] = Value::Bool(true);
     assert!(!validator.is_valid(&extra));
+
+    // With yanked versions checked and found.
+    let yanked: Value = serde_json::from_str(&render::json(&rich_report_yanked())).unwrap();
+    assert_valid(&validator, &yanked);
+    let mut extra = yanked.clone();
+    extra["lockfiles"][1]["yanked"][0]["surprise"] = Value::Bool(true);
+    assert!(!validator.is_valid(&extra));
+    // The new fields are required, and typed.
+    let mut missing = yanked.clone();
+    missing["lockfiles"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("yanked_checked");
+    assert!(!validator.is_valid(&missing));
+    let mut mistyped = yanked.clone();
+    mistyped["yanked_checked"] = Value::from("yes");
+    assert!(!validator.is_valid(&mistyped));
+    // A lockfile that was not checked cannot list yanked packages.
+    let mut contradictory = yanked;
+    contradictory["lockfiles"][1]["yanked_checked"] = Value::Bool(false);
+    assert!(!validator.is_valid(&contradictory));
+}
+
+#[test]
+fn yanked_not_checked_is_not_none() {
+    let validator = report_schema();
+
+    let not_checked: Value = serde_json::from_str(&render::json(&rich_report())).unwrap();
+    assert_valid(&validator, &not_checked);
+    assert_eq!(not_checked["yanked_checked"], false);
+    assert_eq!(not_checked["summary"]["yanked"], 0);
+    for lockfile in not_checked["lockfiles"].as_array().unwrap() {
+        assert_eq!(lockfile["yanked_checked"], false);
+        assert_eq!(lockfile["yanked"], serde_json::json!([]));
+    }
+
+    let none: Value = serde_json::from_str(&render::json(&rich_report_with(|s| {
+        s.with_yanked(Yanked::checked(Ecosystem::CratesIo))
+    })))
+    .unwrap();
+    assert_valid(&validator, &none);
+    assert_eq!(none["yanked_checked"], true);
+    assert_eq!(none["summary"]["yanked"], 0);
+    assert_eq!(none["lockfiles"][1]["kind"], "Cargo.lock");
+    assert_eq!(none["lockfiles"][1]["yanked_checked"], true);
+    assert_eq!(none["lockfiles"][1]["yanked"], serde_json::json!([]));
+    // Only crates.io was asked.
+    assert_eq!(none["lockfiles"][0]["yanked_checked"], false);
+
+    let found: Value = serde_json::from_str(&render::json(&rich_report_yanked())).unwrap();
+    assert_eq!(found["yanked_checked"], true);
+    assert_eq!(found["summary"]["yanked"], 1);
+    // A warning of its own: the counts of vulnerabilities and warnings do not change.
+    assert_eq!(found["summary"]["vulnerabilities"], 4);
+    assert_eq!(found["summary"]["warnings"], 3);
+    assert_eq!(
+        found["lockfiles"][1]["yanked"],
+        serde_json::json!([{
+            "package": {
+                "name": "smallvec", "version": "1.6.0", "ecosystem": "crates.io",
+                "direct": true, "dev": false, "path": ["app@0.1.0", "smallvec@1.6.0"],
+                "requested": null
+            },
+            "line": 14
+        }])
+    );
 }
 
 #[test]

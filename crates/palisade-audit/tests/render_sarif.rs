@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_valid, rich_report, schema_from};
+use common::{assert_valid, rich_report, rich_report_yanked, schema_from};
 use palisade_audit::{AuditSettings, Report, render};
 use serde_json::Value;
 
@@ -41,6 +41,8 @@ fn output_is_valid_sarif_2_1_0() {
         &validator,
         &serde_json::from_str(&render::sarif(&empty)).unwrap(),
     );
+    let yanked: Value = serde_json::from_str(&render::sarif(&rich_report_yanked())).unwrap();
+    assert_valid(&validator, &yanked);
     // The schema does catch mistakes.
     let mut broken = log.clone();
     broken["runs"][0]["results"][0]["level"] = Value::from("fatal");
@@ -125,5 +127,69 @@ fn rules_and_results_carry_what_github_reads() {
             .as_str()
             .unwrap()
             .contains("GHSA-zzzz-zzzz-zzzz")
+    );
+}
+
+#[test]
+fn yanked_versions_are_warnings_of_their_own_rule() {
+    let log: Value = serde_json::from_str(&render::sarif(&rich_report_yanked())).unwrap();
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted);
+    assert_eq!(ids.len(), 8, "the 7 advisories and palisade/yanked");
+    let at = ids.iter().position(|i| *i == "palisade/yanked").unwrap();
+    let rule = &rules[at];
+    assert_eq!(rule["defaultConfiguration"]["level"], "warning");
+    assert!(rule["properties"].get("security-severity").is_none());
+
+    let results = run["results"].as_array().unwrap();
+    let yanked: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "palisade/yanked")
+        .collect();
+    assert_eq!(yanked.len(), 1);
+    let result = yanked[0];
+    assert_eq!(result["level"], "warning");
+    assert_eq!(result["ruleIndex"], at);
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "Cargo.lock");
+    assert_eq!(location["region"]["startLine"], 14);
+    assert_eq!(
+        result["partialFingerprints"]["palisadeFinding/v1"],
+        "Cargo.lock:smallvec@1.6.0:palisade/yanked"
+    );
+    assert_eq!(result["properties"]["package"], "smallvec");
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("smallvec@1.6.0 is a yanked version")
+    );
+    // The advisory results are the same as without the yanked check.
+    let plain: Value = serde_json::from_str(&render::sarif(&rich_report())).unwrap();
+    let advisory_results = |log: &Value| -> Vec<Value> {
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ruleId"] != "palisade/yanked")
+            .map(|r| {
+                let mut r = r.clone();
+                r.as_object_mut().unwrap().remove("ruleIndex");
+                r
+            })
+            .collect()
+    };
+    assert_eq!(advisory_results(&log), advisory_results(&plain));
+    // No yanked rule when nothing is yanked.
+    assert!(
+        plain["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] != "palisade/yanked")
     );
 }

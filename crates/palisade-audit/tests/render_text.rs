@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{npm_advisory, rich_report};
+use common::{npm_advisory, rich_report, rich_report_yanked};
 use palisade_audit::render::{self, Color};
 
 #[test]
@@ -43,12 +43,69 @@ fn table_shows_findings_paths_advice_and_summary() {
     );
     assert!(!text.contains('\x1b'));
 
+    // Not checked: nothing about yanked versions, not even "0 yanked".
+    assert!(!text.contains("yanked"));
+
     let coloured = render::table(&rich_report(), Color::Ansi);
     assert!(coloured.contains("\x1b[1;31mcritical\x1b[0m"));
     assert!(coloured.contains("\x1b[31mhigh    \x1b[0m"));
     // Same text once the escapes are gone.
     let stripped = strip_ansi(&coloured);
     assert_eq!(stripped, text);
+}
+
+#[test]
+fn table_lists_yanked_packages_as_warnings() {
+    let text = render::table(&rich_report_yanked(), Color::Never);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.contains(
+            &"  yanked: smallvec@1.6.0, path: app@0.1.0 > smallvec@1.6.0 (Cargo.lock:14)"
+        )
+    );
+    // crates.io was asked, npm not: the npm lockfile says so instead of looking clean.
+    assert!(lines.contains(&"  yanked: not checked for npm"));
+    assert_eq!(
+        *lines.last().unwrap(),
+        "4 vulnerabilities (2 critical, 1 unknown, 1 high) in 3 packages; 3 warnings; 1 yanked; 1 ignored"
+    );
+    let coloured = render::table(&rich_report_yanked(), Color::Ansi);
+    assert!(coloured.contains("\x1b[33myanked:\x1b[0m smallvec@1.6.0"));
+    assert_eq!(strip_ansi(&coloured), text);
+
+    // Checked, none yanked: "0 yanked", no lines.
+    let none = common::rich_report_with(|s| {
+        s.with_yanked(palisade_audit::Yanked::checked(
+            palisade_lockfile::Ecosystem::CratesIo,
+        ))
+    });
+    let text = render::table(&none, Color::Never);
+    assert!(!text.contains("  yanked: smallvec"));
+    assert!(text.trim_end().ends_with("3 warnings; 0 yanked; 1 ignored"));
+}
+
+#[test]
+fn markdown_has_a_yanked_section() {
+    let md = render::markdown(&rich_report_yanked());
+    let lines: Vec<&str> = md.lines().collect();
+    assert!(lines.contains(&"**4 vulnerabilities (2 critical, 1 unknown, 1 high) in 3 packages; 3 warnings; 1 yanked; 1 ignored**"));
+    let at = lines.iter().position(|l| *l == "#### Yanked").unwrap();
+    assert_eq!(
+        lines[at + 2],
+        "- `smallvec@1.6.0` in `Cargo.lock` line 14: yanked from crates.io; path `app@0.1.0` → `smallvec@1.6.0`"
+    );
+    assert_eq!(
+        lines[at + 3],
+        "- not checked for `web/package-lock.json` (npm)"
+    );
+    // After the warnings, before the ignored.
+    assert!(lines.iter().position(|l| *l == "#### Warnings").unwrap() < at);
+    assert!(lines.iter().position(|l| *l == "#### Ignored").unwrap() > at);
+    // Yanked versions are not vulnerabilities: still four details blocks.
+    assert_eq!(md.matches("<details>\n<summary>").count(), 4);
+
+    // Not checked: no section.
+    assert!(!render::markdown(&rich_report()).contains("Yanked"));
 }
 
 #[test]

@@ -12,7 +12,8 @@ use super::severity_name;
 use crate::advice::Advice;
 use crate::ignore::Ignore;
 use crate::report::{
-    AdvisoryInfo, AffectedPackage, Finding, FindingKind, LockfileReport, Report, kind_name,
+    AdvisoryInfo, AffectedPackage, Finding, FindingKind, LockfileReport, Report, YankedPackage,
+    kind_name,
 };
 
 /// The `schema_version` this renderer writes.
@@ -44,6 +45,7 @@ struct Wire<'a> {
     tool: Tool,
     date: String,
     include_dev: bool,
+    yanked_checked: bool,
     advisories: usize,
     summary: SummaryWire,
     lockfiles: Vec<LockfileWire<'a>>,
@@ -71,6 +73,7 @@ struct SummaryWire {
     unchecked: usize,
     expired_ignores: usize,
     ignored: usize,
+    yanked: usize,
 }
 
 #[derive(Serialize)]
@@ -95,6 +98,8 @@ struct LockfileWire<'a> {
     warnings: Vec<FindingWire<'a>>,
     ignored: Vec<IgnoredWire<'a>>,
     unchecked: Vec<UncheckedWire<'a>>,
+    yanked_checked: bool,
+    yanked: Vec<YankedWire<'a>>,
     not_auditable: Vec<NotAuditableWire<'a>>,
 }
 
@@ -167,6 +172,12 @@ struct UncheckedWire<'a> {
 }
 
 #[derive(Serialize)]
+struct YankedWire<'a> {
+    package: PackageWire<'a>,
+    line: Option<u32>,
+}
+
+#[derive(Serialize)]
 struct NotAuditableWire<'a> {
     name: &'a str,
     version: &'a str,
@@ -194,6 +205,7 @@ impl<'a> Wire<'a> {
             },
             date: report.date.to_string(),
             include_dev: report.include_dev,
+            yanked_checked: report.yanked_checked,
             advisories: report.advisories,
             summary: SummaryWire {
                 lockfiles: s.lockfiles,
@@ -216,6 +228,7 @@ impl<'a> Wire<'a> {
                 unchecked: s.unchecked,
                 expired_ignores: s.expired_ignores,
                 ignored: s.ignored,
+                yanked: s.yanked,
             },
             lockfiles: report.lockfiles.iter().map(LockfileWire::of).collect(),
             expired_ignores: report.expired_ignores.iter().map(IgnoreWire::of).collect(),
@@ -258,6 +271,8 @@ impl<'a> LockfileWire<'a> {
                     line: u.line,
                 })
                 .collect(),
+            yanked_checked: l.yanked_checked,
+            yanked: l.yanked.iter().map(YankedWire::of).collect(),
             not_auditable: l
                 .not_auditable
                 .iter()
@@ -295,6 +310,15 @@ impl<'a> FindingWire<'a> {
             fixed_in: f.fixed_in.as_deref(),
             advice: AdviceWire::of(&f.advice),
             line: f.line,
+        }
+    }
+}
+
+impl<'a> YankedWire<'a> {
+    fn of(y: &'a YankedPackage) -> Self {
+        YankedWire {
+            package: PackageWire::of(&y.package),
+            line: y.line,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `--markdown`: a pull-request comment — the summary, a table of vulnerabilities, one
-//! collapsible `<details>` block per finding, then warnings, ignored findings and what could
-//! not be checked.
+//! collapsible `<details>` block per finding, then warnings, yanked versions, ignored findings
+//! and what could not be checked.
 
 use std::fmt::Write as _;
 
@@ -96,6 +96,8 @@ pub fn markdown(report: &Report) -> String {
         out.push('\n');
     }
 
+    yanked(&mut out, report);
+
     let ignored: Vec<_> = report.lockfiles.iter().flat_map(|l| &l.ignored).collect();
     if !ignored.is_empty() {
         out.push_str("#### Ignored\n\n");
@@ -133,6 +135,47 @@ pub fn markdown(report: &Report) -> String {
         out.push_str("\n</details>\n");
     }
     out
+}
+
+/// `#### Yanked`: each yanked package with where it is locked, and the lockfiles whose
+/// ecosystem was not checked when another was. Nothing when none was checked or found.
+fn yanked(out: &mut String, report: &Report) {
+    let not_checked: Vec<&LockfileReport> = report
+        .lockfiles
+        .iter()
+        .filter(|l| report.yanked_checked && !l.yanked_checked)
+        .collect();
+    if report.yanked().next().is_none() && not_checked.is_empty() {
+        return;
+    }
+    out.push_str(
+        "#### Yanked
+
+",
+    );
+    for (lockfile, y) in report.yanked() {
+        let mut where_ = code(&lockfile.path);
+        if let Some(line) = y.line {
+            let _ = write!(where_, " line {line}");
+        }
+        let steps: Vec<String> = y.package.path.iter().map(|s| code(s)).collect();
+        let _ = writeln!(
+            out,
+            "- {} in {where_}: yanked from {}; path {}",
+            code(&y.package.id()),
+            y.package.ecosystem,
+            steps.join(" → "),
+        );
+    }
+    for lockfile in not_checked {
+        let _ = writeln!(
+            out,
+            "- not checked for {} ({})",
+            code(&lockfile.path),
+            lockfile.ecosystem
+        );
+    }
+    out.push('\n');
 }
 
 fn details(out: &mut String, lockfile: &LockfileReport, f: &Finding) {

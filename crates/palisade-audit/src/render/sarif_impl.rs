@@ -9,7 +9,8 @@
 //! entry when it was found, else 1) with a `partialFingerprints` entry, so GitHub tracks the
 //! same (lockfile, package@version, advisory) across runs. Ignored findings are results with
 //! an accepted external suppression carrying the ignore's reason; advisories that could not be
-//! evaluated are `warning` results; expired ignores are tool notifications.
+//! evaluated are `warning` results; expired ignores are tool notifications. Yanked versions are
+//! `warning` results of the rule `palisade/yanked`, located and fingerprinted like findings.
 //!
 //! Levels: vulnerabilities rated critical, high or unknown are `error`, moderate `warning`, low
 //! and none `note`; informational advisories (unmaintained, unsound, notice) are `note`.
@@ -44,23 +45,26 @@ const SCHEMA_URI: &str =
 /// assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "palisade");
 /// ```
 pub fn sarif(report: &Report) -> String {
-    // Rules, one per advisory id, sorted so indexes are stable.
-    let mut rules: BTreeMap<&str, (&AdvisoryInfo, &FindingKind)> = BTreeMap::new();
+    // Rules, one per advisory id (and one for yanked versions), sorted so indexes are stable.
+    let mut rules: BTreeMap<&str, Rule<'_>> = BTreeMap::new();
     for lockfile in &report.lockfiles {
         for f in &lockfile.findings {
             rules
                 .entry(f.advisory.id.as_str())
-                .or_insert((&f.advisory, &f.kind));
+                .or_insert(Rule::Advisory(&f.advisory, &f.kind));
         }
         for i in &lockfile.ignored {
             rules
                 .entry(i.advisory.id.as_str())
-                .or_insert((&i.advisory, &i.kind));
+                .or_insert(Rule::Advisory(&i.advisory, &i.kind));
         }
         for u in &lockfile.unchecked {
             rules
                 .entry(u.advisory.id.as_str())
-                .or_insert((&u.advisory, &u.kind));
+                .or_insert(Rule::Advisory(&u.advisory, &u.kind));
+        }
+        if !lockfile.yanked.is_empty() {
+            rules.insert(YANKED_RULE, Rule::Yanked);
         }
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -93,7 +97,7 @@ pub fn sarif(report: &Report) -> String {
                 path_text(&f.package.path)
             );
             let mut result = result(
-                &f.advisory,
+                f.advisory.id.as_str(),
                 index[f.advisory.id.as_str()],
                 level(&f.kind, f.severity()),
                 message,
@@ -117,7 +121,7 @@ pub fn sarif(report: &Report) -> String {
                 i.ignore.reason
             );
             let mut result = result(
-                &i.advisory,
+                i.advisory.id.as_str(),
                 index[i.advisory.id.as_str()],
                 level(&i.kind, i.advisory.severity),
                 message,
@@ -140,13 +144,31 @@ pub fn sarif(report: &Report) -> String {
                 u.reason
             );
             results.push(result(
-                &u.advisory,
+                u.advisory.id.as_str(),
                 index[u.advisory.id.as_str()],
                 "warning",
                 message,
                 &uri,
                 u.line,
                 &u.package,
+            ));
+        }
+        for y in &lockfile.yanked {
+            let message = format!(
+                "{} is a yanked version: its registry ({}) withdrew it. Update to a version \
+                 that is not yanked. Dependency path: {}.",
+                y.package.id(),
+                y.package.ecosystem,
+                path_text(&y.package.path)
+            );
+            results.push(result(
+                YANKED_RULE,
+                index[YANKED_RULE],
+                "warning",
+                message,
+                &uri,
+                y.line,
+                &y.package,
             ));
         }
     }
@@ -166,7 +188,13 @@ pub fn sarif(report: &Report) -> String {
         })
         .collect();
 
-    let rules: Vec<Value> = rules.values().map(|(a, kind)| rule(a, kind)).collect();
+    let rules: Vec<Value> = rules
+        .values()
+        .map(|r| match r {
+            Rule::Advisory(a, kind) => rule(a, kind),
+            Rule::Yanked => yanked_rule(),
+        })
+        .collect();
     let log = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -184,6 +212,32 @@ pub fn sarif(report: &Report) -> String {
         }],
     });
     serde_json::to_string_pretty(&log).unwrap_or_default()
+}
+
+/// The rule of yanked-version results: not an advisory, so a palisade id (advisory ids have
+/// no `/`).
+const YANKED_RULE: &str = "palisade/yanked";
+
+/// What a SARIF rule describes.
+enum Rule<'a> {
+    Advisory(&'a AdvisoryInfo, &'a FindingKind),
+    Yanked,
+}
+
+fn yanked_rule() -> Value {
+    let short = "Locked version yanked from its registry";
+    let full = "The lockfile pins a package version that its registry has yanked (withdrawn \
+        from new resolution, usually because of a serious bug, a security problem or a \
+        mistaken release). Update the package to a version that is not yanked.";
+    json!({
+        "id": YANKED_RULE,
+        "name": "YankedVersion",
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": format!("{short}\n\n{full}"), "markdown": format!("**{short}**\n\n{full}")},
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"tags": ["security", "yanked"]},
+    })
 }
 
 fn rule(advisory: &AdvisoryInfo, kind: &FindingKind) -> Value {
@@ -232,7 +286,7 @@ fn rule(advisory: &AdvisoryInfo, kind: &FindingKind) -> Value {
 }
 
 fn result(
-    advisory: &AdvisoryInfo,
+    rule_id: &str,
     rule_index: usize,
     level: &str,
     message: String,
@@ -241,7 +295,7 @@ fn result(
     package: &AffectedPackage,
 ) -> Value {
     json!({
-        "ruleId": advisory.id.as_str(),
+        "ruleId": rule_id,
         "ruleIndex": rule_index,
         "level": level,
         "message": {"text": message},
@@ -254,7 +308,7 @@ fn result(
         "partialFingerprints": {
             "palisadeFinding/v1": format!(
                 "{}:{}@{}:{}",
-                uri, package.name, package.version, advisory.id
+                uri, package.name, package.version, rule_id
             ),
         },
         "properties": {

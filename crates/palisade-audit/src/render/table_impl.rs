@@ -1,5 +1,6 @@
 //! The terminal report: one block per lockfile, a table of findings with their summary, path
-//! and advice underneath, then what was ignored or could not be checked, then the summary line.
+//! and advice underneath, then what was ignored, could not be checked or was yanked, then the
+//! summary line.
 
 use std::fmt::Write as _;
 
@@ -49,7 +50,7 @@ pub fn table(report: &Report, color: Color) -> String {
     );
     for lockfile in &report.lockfiles {
         out.push('\n');
-        lockfile_block(&mut out, lockfile, paint);
+        lockfile_block(&mut out, lockfile, report.yanked_checked, paint);
     }
     if !report.expired_ignores.is_empty() {
         out.push('\n');
@@ -77,7 +78,7 @@ pub fn table(report: &Report, color: Color) -> String {
     out
 }
 
-fn lockfile_block(out: &mut String, lockfile: &LockfileReport, paint: Paint) {
+fn lockfile_block(out: &mut String, lockfile: &LockfileReport, yanked_checked: bool, paint: Paint) {
     let _ = writeln!(
         out,
         "{}",
@@ -198,6 +199,28 @@ fn lockfile_block(out: &mut String, lockfile: &LockfileReport, paint: Paint) {
             one_line(&item.package.id()),
             one_line(item.advisory.id.as_str()),
             one_line(&item.reason),
+        );
+    }
+    for item in &lockfile.yanked {
+        let location = match item.line {
+            Some(line) => format!(" ({}:{line})", one_line(&lockfile.path)),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}, path: {}{location}",
+            paint.sgr("33", "yanked:"),
+            one_line(&item.package.id()),
+            path_text(&item.package.path),
+        );
+    }
+    // Another ecosystem was checked, this one not: say so rather than look clean.
+    if yanked_checked && !lockfile.yanked_checked {
+        let _ = writeln!(
+            out,
+            "  {} not checked for {}",
+            paint.sgr("2", "yanked:"),
+            lockfile.ecosystem
         );
     }
     for item in &lockfile.not_auditable {

@@ -8,7 +8,7 @@ use palisade_lockfile::{LockfileKind, Source};
 
 use super::{
     AdvisoryInfo, AffectedPackage, AuditSettings, Finding, FindingKind, Ignored, LockfileReport,
-    NotAuditable, Report, Target, Unchecked, severity_rank,
+    NotAuditable, Report, Target, Unchecked, YankedPackage, severity_rank,
 };
 use crate::advice::advise;
 use crate::locate::LineIndex;
@@ -25,7 +25,8 @@ impl Report {
     /// if given), in which case it is listed under [`LockfileReport::ignored`] with the reason.
     /// Advisories that cannot be evaluated for the version go to
     /// [`LockfileReport::unchecked`]. Expired ignores ignore nothing and are listed in
-    /// [`Report::expired_ignores`].
+    /// [`Report::expired_ignores`]. Audited packages that [`AuditSettings::yanked`] lists go
+    /// to [`LockfileReport::yanked`], whatever the advisories say.
     ///
     /// ```
     /// use palisade_advisory::{osv, Index};
@@ -66,6 +67,7 @@ impl Report {
             date: settings.today,
             advisories: index.total(),
             include_dev: settings.include_dev,
+            yanked_checked: settings.yanked.any_checked(),
             lockfiles,
             expired_ignores,
         }
@@ -90,7 +92,11 @@ fn audit_one(index: &Index, target: &Target<'_>, settings: &AuditSettings) -> Lo
         ignored: Vec::new(),
         not_auditable: Vec::new(),
         unchecked: Vec::new(),
+        yanked_checked: settings.yanked.is_checked(lockfile.kind.ecosystem()),
+        yanked: Vec::new(),
     };
+    // Only look up what could be there.
+    let yanked = (!settings.yanked.is_empty()).then_some(&settings.yanked);
     // The lockfile model has one entry per (name, version) already; this guards the
     // "once per (lockfile, package@version, advisory)" promise against any input.
     let mut seen: HashSet<(&str, &str, &str)> = HashSet::new();
@@ -119,6 +125,18 @@ fn audit_one(index: &Index, target: &Target<'_>, settings: &AuditSettings) -> Lo
             continue;
         }
         report.audited += 1;
+
+        if yanked.is_some_and(|y| y.contains(package.ecosystem, &package.name, &package.version)) {
+            let line = target.text.and_then(|t| {
+                lines
+                    .get_or_insert_with(|| LineIndex::new(t, lockfile.kind))
+                    .line(&package.name, &package.version)
+            });
+            report.yanked.push(YankedPackage {
+                package: AffectedPackage::of(package),
+                line,
+            });
+        }
 
         let found = index.affected(&ecosystem, &package.name, &package.version);
         if found.is_empty() {
@@ -210,6 +228,15 @@ fn audit_one(index: &Index, target: &Target<'_>, settings: &AuditSettings) -> Lo
             &b.package.version,
             b.advisory.id.as_str(),
         ))
+    });
+    report.yanked.sort_by(|a, b| {
+        a.package
+            .name
+            .cmp(&b.package.name)
+            .then_with(|| version_order(&a.package, &b.package))
+    });
+    report.yanked.dedup_by(|a, b| {
+        a.package.name == b.package.name && a.package.version == b.package.version
     });
     report
 }

@@ -3,8 +3,10 @@
 
 mod generate;
 pub(crate) mod summary;
+mod yanked;
 
 pub use summary::Summary;
+pub use yanked::YankedPackage;
 
 use palisade_advisory::{Advisory, AdvisoryId, Cvss, Informational, Kind, Severity};
 use palisade_lockfile::{Ecosystem, Lockfile, LockfileKind, Package};
@@ -13,6 +15,7 @@ use crate::advice::Advice;
 use crate::date::Date;
 use crate::ignore::{Ignore, IgnoreFile};
 use crate::threshold::FailOn;
+use crate::yanked::Yanked;
 
 /// One lockfile to audit: how to name it in reports, its parsed form and, optionally, its text
 /// (used only to find each package's line for SARIF and `file:line` references).
@@ -55,6 +58,9 @@ pub struct AuditSettings {
     pub include_dev: bool,
     /// Today's date, for ignore expiry. The crate reads no clock.
     pub today: Date,
+    /// Locked versions their registry yanked, and which registries were asked (default:
+    /// none, so reports say yanked versions were not checked).
+    pub yanked: Yanked,
 }
 
 impl AuditSettings {
@@ -64,12 +70,19 @@ impl AuditSettings {
             ignores: IgnoreFile::default(),
             include_dev: true,
             today,
+            yanked: Yanked::not_checked(),
         }
     }
 
     /// Uses these ignores.
     pub fn with_ignores(self, ignores: IgnoreFile) -> Self {
         AuditSettings { ignores, ..self }
+    }
+
+    /// Reports the audited packages `yanked` lists as yanked: warnings, as in cargo-audit,
+    /// never vulnerabilities, so they never fail an audit. The caller asked the registries.
+    pub fn with_yanked(self, yanked: Yanked) -> Self {
+        AuditSettings { yanked, ..self }
     }
 
     /// Leaves development-only packages out (`--no-dev`); they are counted, not audited.
@@ -91,6 +104,10 @@ pub struct Report {
     pub advisories: usize,
     /// Whether development-only packages were audited.
     pub include_dev: bool,
+    /// Whether any registry was asked for yanked versions ([`AuditSettings::with_yanked`]);
+    /// each lockfile says whether its own ecosystem was
+    /// ([`LockfileReport::yanked_checked`]).
+    pub yanked_checked: bool,
     /// One entry per lockfile, in the order given.
     pub lockfiles: Vec<LockfileReport>,
     /// Ignores whose `expires` date has passed: they ignored nothing and should be reviewed.
@@ -124,6 +141,12 @@ pub struct LockfileReport {
     /// Advisories that name a package but could not be evaluated for its version: reported as
     /// warnings, never silently dropped.
     pub unchecked: Vec<Unchecked>,
+    /// Whether its ecosystem's registry was asked for yanked versions: when not, an empty
+    /// [`yanked`](LockfileReport::yanked) means "not checked", not "none".
+    pub yanked_checked: bool,
+    /// Audited packages whose locked version was yanked (warnings), by name, then version in
+    /// the ecosystem's order.
+    pub yanked: Vec<YankedPackage>,
 }
 
 /// An advisory that applies to a locked package.

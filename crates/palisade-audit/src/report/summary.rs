@@ -44,6 +44,11 @@ pub struct Summary {
     pub expired_ignores: usize,
     /// Findings accepted by an ignore.
     pub ignored: usize,
+    /// Whether any registry was asked for yanked versions ([`Report::yanked_checked`]).
+    pub yanked_checked: bool,
+    /// Audited packages whose locked version was yanked (warnings of their own, not counted
+    /// in [`Summary::warnings`]).
+    pub yanked: usize,
 }
 
 impl Summary {
@@ -54,7 +59,8 @@ impl Summary {
     }
 
     /// `3 vulnerabilities (1 critical, 2 high) in 2 packages; 1 warning`, or
-    /// `no vulnerabilities in 57 audited packages; 0 warnings`.
+    /// `no vulnerabilities in 57 audited packages; 0 warnings`; with `; 1 yanked` (`0 yanked`
+    /// included) after the warnings when yanked versions were checked.
     pub fn line(&self) -> String {
         let mut out = String::new();
         if self.vulnerabilities == 0 {
@@ -89,6 +95,9 @@ impl Summary {
             );
         }
         let _ = write!(out, "; {}", plural(self.warnings(), "warning", "warnings"));
+        if self.yanked_checked {
+            let _ = write!(out, "; {} yanked", self.yanked);
+        }
         if self.ignored > 0 {
             let _ = write!(out, "; {} ignored", self.ignored);
         }
@@ -106,6 +115,7 @@ impl Report {
         let mut s = Summary {
             lockfiles: self.lockfiles.len(),
             expired_ignores: self.expired_ignores.len(),
+            yanked_checked: self.yanked_checked,
             ..Summary::default()
         };
         let mut vulnerable = HashSet::new();
@@ -116,6 +126,7 @@ impl Report {
             s.not_auditable += lockfile.not_auditable.len();
             s.unchecked += lockfile.unchecked.len();
             s.ignored += lockfile.ignored.len();
+            s.yanked += lockfile.yanked.len();
             for finding in &lockfile.findings {
                 if !finding.is_vulnerability() {
                     s.informational += 1;
@@ -168,6 +179,22 @@ mod tests {
         assert_eq!(
             clean.line(),
             "no vulnerabilities in 57 audited packages; 0 warnings; 2 ignored"
+        );
+        let checked = Summary {
+            yanked_checked: true,
+            ..clean
+        };
+        assert_eq!(
+            checked.line(),
+            "no vulnerabilities in 57 audited packages; 0 warnings; 0 yanked; 2 ignored"
+        );
+        let yanked = Summary {
+            yanked: 2,
+            ..checked
+        };
+        assert_eq!(
+            yanked.line(),
+            "no vulnerabilities in 57 audited packages; 0 warnings; 2 yanked; 2 ignored"
         );
     }
 }

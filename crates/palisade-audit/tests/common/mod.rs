@@ -7,8 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use palisade_advisory::{Advisory, Index, osv, rustsec};
-use palisade_audit::{AuditSettings, Date, Report, Target};
-use palisade_lockfile::{Lockfile, kind_of, parse_with_manifest};
+use palisade_audit::{AuditSettings, Date, Report, Target, Yanked};
+use palisade_lockfile::{Ecosystem, Lockfile, kind_of, parse_with_manifest};
 
 pub fn date(text: &str) -> Date {
     Date::parse(text).unwrap()
@@ -177,8 +177,23 @@ pub fn assert_valid(validator: &jsonschema::Validator, instance: &serde_json::Va
 /// A report with one of everything, for the renderers: an npm lockfile with vulnerabilities
 /// of each severity (CVSS-scored, label-rated, unrated), an ignored one, an expired ignore, an
 /// unchecked version and a non-registry package; a Cargo.lock with a vulnerability and an
-/// informational warning.
+/// informational warning. Yanked versions are not checked.
 pub fn rich_report() -> Report {
+    rich_report_with(|settings| settings)
+}
+
+/// [`rich_report`] with crates.io asked for yanked versions (npm not): smallvec 1.6.0 is
+/// yanked, so the Cargo.lock lists it and the npm lockfile says "not checked".
+pub fn rich_report_yanked() -> Report {
+    let mut yanked = Yanked::checked(Ecosystem::CratesIo);
+    yanked.insert(Ecosystem::CratesIo, "smallvec", "1.6.0");
+    // Not in any lockfile: lists nothing.
+    yanked.insert(Ecosystem::CratesIo, "smallvec", "1.6.1");
+    rich_report_with(|settings| settings.with_yanked(yanked))
+}
+
+/// [`rich_report`] with its settings changed by `settings`.
+pub fn rich_report_with(settings: impl FnOnce(AuditSettings) -> AuditSettings) -> Report {
     const NPM: &str = r#"{
   "name": "web",
   "version": "1.0.0",
@@ -274,6 +289,6 @@ pub fn rich_report() -> Report {
             Target::new("web/package-lock.json", &npm).with_text(NPM),
             Target::new("Cargo.lock", &cargo).with_text(CARGO),
         ],
-        &AuditSettings::new(today()).with_ignores(ignores),
+        &settings(AuditSettings::new(today()).with_ignores(ignores)),
     )
 }
