@@ -338,10 +338,12 @@ fn find_lockfiles(root: &Path) -> Result<Vec<PathBuf>, Failure> {
 }
 
 /// One lockfile read: its display path, its text and the parse.
-struct Read {
-    path: String,
-    text: String,
-    lockfile: Lockfile,
+/// One lockfile, read and parsed.
+pub(crate) struct Read {
+    /// The path as the user sees it.
+    pub(crate) path: String,
+    pub(crate) text: String,
+    pub(crate) lockfile: Lockfile,
 }
 
 fn read_lockfile(path: &Path) -> Result<Read, Failure> {
@@ -384,7 +386,7 @@ fn today() -> Date {
 }
 
 /// The lockfiles an audit covers, read and parsed.
-struct Inputs {
+pub(crate) struct Inputs {
     root: PathBuf,
     files: Vec<PathBuf>,
     reads: Vec<Read>,
@@ -451,6 +453,9 @@ fn audit_inputs(
     }
     if args.no_dev {
         settings = settings.without_dev();
+    }
+    if args.yanked {
+        settings = settings.with_yanked(crate::yanked::check(&reads));
     }
     let targets: Vec<Target<'_>> = reads
         .iter()

@@ -354,6 +354,10 @@ pub struct AuditArgs {
     /// Leave out development-only dependencies.
     #[arg(long)]
     pub no_dev: bool,
+    /// Also report crates whose locked version was yanked (asks the crates.io sparse index, or
+    /// the registry cargo's config replaces it with; answers cached for 15 minutes).
+    #[arg(long)]
+    pub yanked: bool,
     /// The ignore file [default: PATH/.palisade-audit.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,

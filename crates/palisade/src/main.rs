@@ -15,6 +15,7 @@ mod demo;
 mod detect;
 mod events;
 mod run;
+mod yanked;
 
 use cli::{Cli, Command};
 

@@ -285,6 +285,73 @@ fn db_import_as_a_name_then_remove_it() {
 }
 
 #[test]
+fn yanked_crates_come_from_the_registry_cargo_is_configured_with() {
+    use palisade_test_support::registry::CargoRegistry;
+    let registry = CargoRegistry::new();
+    registry.publish("tinyvec", "1.8.0", "", true);
+    registry.publish("tinyvec", "1.8.1", "", false);
+    registry.publish("smallvec", "1.6.0", "", false);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.lock"), CARGO_LOCK).unwrap();
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        format!(
+            "[source.crates-io]\nreplace-with = \"mirror\"\n[source.mirror]\nregistry = \"{}\"\n",
+            registry.index_url()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .env("PALISADE_ADVISORY_DB", database())
+            .env("PALISADE_HOME", dir.path().join("home"))
+            .env("CARGO_HOME", dir.path().join("cargo-home"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["audit", "--yanked", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lockfile = &doc["lockfiles"][0];
+    assert_eq!(lockfile["yanked_checked"], true);
+    let yanked: Vec<String> = lockfile["yanked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| {
+            format!(
+                "{}@{}",
+                y["package"]["name"].as_str().unwrap(),
+                y["package"]["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(yanked, ["tinyvec@1.8.0"]);
+    let asked = registry.server().hits();
+    assert!(asked.iter().any(|p| p == "/ti/ny/tinyvec"), "{asked:?}");
+
+    // Without the flag nothing is asked; with the registry gone the audit still runs and says so.
+    let before = registry.server().hits().len();
+    let out = run(&["audit", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["lockfiles"][0]["yanked_checked"], false);
+    assert_eq!(registry.server().hits().len(), before);
+    drop(registry);
+    std::fs::remove_dir_all(dir.path().join("home")).unwrap();
+    let out = run(&["audit", "--yanked"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("yanked crates of Cargo.lock not checked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn watch_records_new_findings_as_events() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
