@@ -6,7 +6,8 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The file name is not a lockfile this crate knows ([`crate::kind_of`] gave `None`).
+    /// The file name is not a lockfile (or manifest) this crate knows ([`crate::kind_of`] or
+    /// [`crate::manifest_kind_of`] gave `None`).
     UnknownFormat,
     /// Not well-formed TOML, JSON, YAML or yarn v1 syntax.
     Syntax,
@@ -64,6 +65,15 @@ impl LockfileError {
                       npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, poetry.lock, Pipfile.lock, \
                       requirements*.txt)"
                 .to_owned(),
+        }
+    }
+
+    pub(crate) fn unknown_manifest(file: &str) -> Self {
+        LockfileError {
+            file: file.to_owned(),
+            position: None,
+            kind: ErrorKind::UnknownFormat,
+            message: "not a known manifest name (package.json, Cargo.toml)".to_owned(),
         }
     }
 
@@ -203,7 +213,12 @@ pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(
     }
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(file, text, e, false))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
+        // `toml::Spanned` reaches its value through a private field name; it is no key of the
+        // document.
+        let path = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "");
         let inner = e.into_inner();
         let mut err = toml_error(file, text, inner, true);
         if path != "." {

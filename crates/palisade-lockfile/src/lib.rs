@@ -20,6 +20,9 @@
 //! Some lockfiles do not say which packages the project depends on itself; for those,
 //! [`parse_with_manifest`] also reads the manifest named by [`LockfileKind::manifest`].
 //!
+//! The manifests themselves (`package.json`, `Cargo.toml`) are read by [`read_manifest`] into
+//! the requirements the project declares, for `palisade outdated` and `palisade update`.
+//!
 //! # Example
 //!
 //! ```
@@ -61,10 +64,14 @@
 mod error;
 mod formats;
 mod graph;
+mod manifest;
 mod model;
 mod names;
 
 pub use error::{ErrorKind, LockfileError};
+pub use manifest::{
+    Declared, DeclaredSource, DepKind, Manifest, ManifestKind, manifest_kind_of, read_manifest,
+};
 pub use model::{Ecosystem, Lockfile, LockfileKind, Package, Source};
 pub use names::normalize_pypi_name;
 

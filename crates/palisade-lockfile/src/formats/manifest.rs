@@ -45,19 +45,21 @@ fn root_label(name: Option<String>, version: Option<String>) -> Option<String> {
     name.map(|n| label(&n, version.as_deref().unwrap_or("")))
 }
 
+/// The keys of `package.json` palisade reads; also read by the public manifest reader
+/// ([`crate::read_manifest`]).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PackageJson {
-    name: Option<String>,
-    version: Option<String>,
+pub(crate) struct PackageJson {
+    pub(crate) name: Option<String>,
+    pub(crate) version: Option<String>,
     #[serde(default)]
-    dependencies: BTreeMap<String, String>,
+    pub(crate) dependencies: BTreeMap<String, String>,
     #[serde(default)]
-    dev_dependencies: BTreeMap<String, String>,
+    pub(crate) dev_dependencies: BTreeMap<String, String>,
     #[serde(default)]
-    optional_dependencies: BTreeMap<String, String>,
+    pub(crate) optional_dependencies: BTreeMap<String, String>,
     #[serde(default)]
-    peer_dependencies: BTreeMap<String, String>,
+    pub(crate) peer_dependencies: BTreeMap<String, String>,
 }
 
 /// `package.json`.

@@ -2,8 +2,10 @@
 //! packages and the root's label.
 
 mod cargo;
+pub(crate) mod cargo_toml;
 mod manifest;
 mod npm;
+pub(crate) mod package_json;
 mod pipfile;
 mod pnpm;
 mod poetry;
