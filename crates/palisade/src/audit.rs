@@ -614,7 +614,7 @@ fn watch(args: &AuditArgs, database: &Path) -> Result<(), Failure> {
 }
 
 /// Runs `f` on SIGINT or SIGTERM (from a small thread with its own runtime).
-fn ctrlc_on(f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+pub(crate) fn ctrlc_on(f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("palisade-audit-signals".into())
         .spawn(move || {

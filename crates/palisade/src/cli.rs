@@ -31,6 +31,12 @@ pub enum Command {
     /// Reads npm, yarn, pnpm, Cargo, Poetry, Pipenv and pip lockfiles; the advisory database
     /// is filled by `palisade audit db import`.
     Audit(AuditArgs),
+    /// Dependencies with newer versions: current, wanted, latest, the jump, advisories fixed;
+    /// and whether node and rustc are still supported. Exit 1 when something is outdated.
+    Outdated(OutdatedArgs),
+    /// Try dependency updates against your tests, each in its own git worktree; passing ones
+    /// can become branches (`--commit`). Your checkout is never touched.
+    Update(UpdateArgs),
     /// Show the apps `palisade run` supervises: pid, uptime, restarts, last exit, memory.
     Status(StatusArgs),
     /// Restart a supervised app gracefully (no backoff).
@@ -522,4 +528,77 @@ pub struct HeadersArgs {
     /// Show only the policy that applies to this request path.
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
+}
+
+/// What `palisade outdated` and `palisade update` share: the project and the registries.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// The project directory (package.json and/or Cargo.toml, with their lockfiles).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+    /// How long registry answers are reused from the cache.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub cache_ttl: std::time::Duration,
+    /// Ask the registries again, ignoring the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Registry requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// The advisory database used to mark updates that fix vulnerabilities
+    /// [default: $PALISADE_ADVISORY_DB, else $PALISADE_HOME/advisories; skipped when empty].
+    #[arg(long, value_name = "DIR")]
+    pub database: Option<PathBuf>,
+}
+
+/// `palisade outdated`
+#[derive(Debug, Args)]
+pub struct OutdatedArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// List every dependency, also the current ones.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `palisade update`
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The test command, run with `sh -c` in the project directory of each trial.
+    #[arg(long, value_name = "CMD")]
+    pub test: String,
+    /// Only these packages (repeatable).
+    #[arg(long, value_name = "PKG")]
+    pub only: Vec<String>,
+    /// Try updates that fix known vulnerabilities first.
+    #[arg(long)]
+    pub security_first: bool,
+    /// Turn each passing update into a branch `palisade/update-<pkg>-<version>` with one
+    /// commit (Greenkeeper).
+    #[arg(long)]
+    pub commit: bool,
+    /// `patch`: all passing patch updates on one branch.
+    #[arg(long, value_name = "KIND", value_parser = ["patch"])]
+    pub group: Option<String>,
+    /// Test all updates at once first; on failure, bisect to the breaking ones (about
+    /// log2(n) test runs instead of n).
+    #[arg(long)]
+    pub together: bool,
+    /// Update to the highest version the declared range allows, not the latest.
+    #[arg(long)]
+    pub wanted: bool,
+    /// The test command's timeout.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Print the plan without running anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// JSON results instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

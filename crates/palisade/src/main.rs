@@ -14,7 +14,9 @@ mod config;
 mod demo;
 mod detect;
 mod events;
+mod outdated;
 mod run;
+mod update;
 mod yanked;
 
 use cli::{Cli, Command};
@@ -51,6 +53,8 @@ fn main() -> ExitCode {
         Command::Guard(args) => commands::guard(args),
         Command::Run(args) => run::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Outdated(args) => outdated::run(args),
+        Command::Update(args) => update::run(args),
         Command::Status(args) => apps::status(args),
         Command::Restart(args) => apps::control(args, apps::Action::Restart),
         Command::Stop(args) => apps::control(args, apps::Action::Stop),

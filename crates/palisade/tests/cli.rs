@@ -171,6 +171,8 @@ fn help_lists_exactly_the_working_subcommands() {
             "guard",
             "run",
             "audit",
+            "outdated",
+            "update",
             "status",
             "restart",
             "stop",
