@@ -132,21 +132,6 @@ pub(crate) fn display_url(url: &reqwest::Url) -> String {
     shown.to_string()
 }
 
-/// An error with its causes, `a: b: c` (reqwest's own message names only the outer step).
-pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -324,3 +324,101 @@ impl Default for NpmRegistry {
         Self::new()
     }
 }
+
+/// A cargo project in a git repository (branch `main`, one commit) on a local registry that
+/// replaces crates.io: `good` 1.0.0 → 1.0.1 keeps its tests passing, `bad` 1.0.0 → 2.0.0
+/// (outside `bad = "1.0.0"`) breaks them. cargo runs with `CARGO_HOME` under [`Self::home`].
+pub struct CargoProject {
+    /// The registry (drop it to take it down).
+    pub registry: CargoRegistry,
+    /// A scratch directory: `cargo/` is the `CARGO_HOME`.
+    pub home: tempfile::TempDir,
+    /// The project.
+    pub dir: tempfile::TempDir,
+}
+
+impl CargoProject {
+    /// Publishes the crates, writes the project, locks `good` at 1.0.0 and commits.
+    pub fn good_and_bad() -> CargoProject {
+        let registry = CargoRegistry::new();
+        for (name, version, value) in [
+            ("good", "1.0.0", 1),
+            ("good", "1.0.1", 1),
+            ("bad", "1.0.0", 1),
+            ("bad", "2.0.0", 2),
+        ] {
+            let lib = format!("pub fn value() -> u32 {{ {value} }}\n");
+            registry.publish(name, version, &lib, false);
+        }
+        let home = tempfile::tempdir().expect("tempdir");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path();
+        for d in ["src", ".cargo", "tests"] {
+            std::fs::create_dir_all(p.join(d)).expect("mkdir");
+        }
+        let files = [
+            (
+                "Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\ngood = \"1.0.0\"\nbad = \"1.0.0\"\n\n[workspace]\n"
+                    .to_owned(),
+            ),
+            (
+                ".cargo/config.toml",
+                format!(
+                    "[source.crates-io]\nreplace-with = \"local\"\n\n[source.local]\n\
+                     registry = \"{}\"\n",
+                    registry.index_url()
+                ),
+            ),
+            (
+                "src/lib.rs",
+                "pub fn total() -> u32 { good::value() + bad::value() }\n".to_owned(),
+            ),
+            (
+                "tests/total.rs",
+                "#[test]\nfn total_is_two() { assert_eq!(app::total(), 2); }\n".to_owned(),
+            ),
+            (".gitignore", "target/\n".to_owned()),
+        ];
+        for (path, text) in files {
+            std::fs::write(p.join(path), text).expect("write");
+        }
+        let cargo_home = home.path().join("cargo");
+        let run = |program: &str, args: &[&str]| {
+            let out = Command::new(program)
+                .args(args)
+                .current_dir(p)
+                .env("CARGO_HOME", &cargo_home)
+                .output()
+                .expect("run");
+            assert!(
+                out.status.success(),
+                "{program} {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run("cargo", &["generate-lockfile"]);
+        run(
+            "cargo",
+            &["update", "--package", "good", "--precise", "1.0.0"],
+        );
+        let id = ["-c", "user.name=t", "-c", "user.email=t@t"];
+        run("git", &["init", "--quiet", "--initial-branch", "main"]);
+        run("git", &[&id[..], &["add", "."]].concat());
+        run(
+            "git",
+            &[&id[..], &["commit", "--quiet", "-m", "init"]].concat(),
+        );
+        CargoProject {
+            registry,
+            home,
+            dir,
+        }
+    }
+
+    /// The `CARGO_HOME` the project was locked with.
+    pub fn cargo_home(&self) -> PathBuf {
+        self.home.path().join("cargo")
+    }
+}

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use palisade_test_support::registry::CargoRegistry;
+use palisade_test_support::registry::CargoProject;
 use palisade_updater::{
     Cancel, Change, Commit, Outcome, Section, Settings, Tool, UpdateError, Updater,
 };
@@ -27,101 +27,24 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 struct Project {
-    _registry: CargoRegistry,
-    _home: tempfile::TempDir,
-    dir: tempfile::TempDir,
+    inner: CargoProject,
     env: Vec<(String, String)>,
 }
 
 fn project() -> Project {
-    let registry = CargoRegistry::new();
-    registry.publish("good", "1.0.0", "pub fn value() -> u32 { 1 }\n", false);
-    registry.publish("good", "1.0.1", "pub fn value() -> u32 { 1 }\n", false);
-    registry.publish("bad", "1.0.0", "pub fn value() -> u32 { 1 }\n", false);
-    registry.publish("bad", "2.0.0", "pub fn value() -> u32 { 2 }\n", false);
-
-    let home = tempfile::tempdir().unwrap();
+    let inner = CargoProject::good_and_bad();
     let env = vec![
         (
             "CARGO_HOME".to_owned(),
-            home.path().join("cargo").display().to_string(),
+            inner.cargo_home().display().to_string(),
         ),
         (
             "CARGO_TARGET_DIR".to_owned(),
-            home.path().join("target").display().to_string(),
+            inner.home.path().join("target").display().to_string(),
         ),
         ("CARGO_TERM_COLOR".to_owned(), "never".to_owned()),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::create_dir_all(p.join("src")).unwrap();
-    std::fs::create_dir_all(p.join(".cargo")).unwrap();
-    std::fs::create_dir_all(p.join("tests")).unwrap();
-    std::fs::write(
-        p.join("Cargo.toml"),
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\ngood = \"1.0.0\"\nbad = \"1.0.0\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join(".cargo/config.toml"),
-        format!(
-            "[source.crates-io]\nreplace-with = \"local\"\n\n[source.local]\nregistry = \"{}\"\n",
-            registry.index_url()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("src/lib.rs"),
-        "pub fn total() -> u32 { good::value() + bad::value() }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("tests/total.rs"),
-        "#[test]\nfn total_is_two() { assert_eq!(app::total(), 2); }\n",
-    )
-    .unwrap();
-    std::fs::write(p.join(".gitignore"), "target/\n").unwrap();
-    let mut lock = Command::new("cargo");
-    lock.args(["generate-lockfile"]).current_dir(p);
-    for (k, v) in &env {
-        lock.env(k, v);
-    }
-    // Pin the old versions, as a project that has not updated yet would have them.
-    assert!(lock.output().unwrap().status.success());
-    for (name, version) in [("good", "1.0.0")] {
-        let mut pin = Command::new("cargo");
-        pin.args(["update", "--package", name, "--precise", version])
-            .current_dir(p);
-        for (k, v) in &env {
-            pin.env(k, v);
-        }
-        assert!(pin.output().unwrap().status.success());
-    }
-    git(p, &["init", "--quiet", "--initial-branch", "main"]);
-    git(
-        p,
-        &["-c", "user.name=t", "-c", "user.email=t@t", "add", "."],
-    );
-    git(
-        p,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "--quiet",
-            "-m",
-            "init",
-        ],
-    );
-    Project {
-        _registry: registry,
-        _home: home,
-        dir,
-        env,
-    }
+    Project { inner, env }
 }
 
 fn settings(test: &str, env: &[(String, String)]) -> Settings {
@@ -146,7 +69,7 @@ fn change(name: &str, from: &str, to: &str) -> Change {
 #[test]
 fn only_the_passing_update_becomes_a_branch_and_the_checkout_is_untouched() {
     let project = project();
-    let p = project.dir.path();
+    let p = project.inner.dir.path();
     let before_lock = std::fs::read_to_string(p.join("Cargo.lock")).unwrap();
     let head = git(p, &["rev-parse", "HEAD"]);
     let updater = Updater::new(
@@ -223,7 +146,7 @@ fn only_the_passing_update_becomes_a_branch_and_the_checkout_is_untouched() {
 #[test]
 fn a_cancelled_trial_leaves_no_worktree_behind() {
     let project = project();
-    let p = project.dir.path();
+    let p = project.inner.dir.path();
     let cancel = Cancel::new();
     let updater = Updater::new(p, settings("sleep 60", &project.env), cancel.clone()).unwrap();
     let flag = cancel.clone();

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use palisade_test_support::registry::{CargoRegistry, NpmRegistry};
+use palisade_test_support::registry::{CargoProject, NpmRegistry};
 
 const BIN: &str = env!("CARGO_BIN_EXE_palisade");
 
@@ -52,79 +52,8 @@ fn run(dir: &Path, home: &Path, args: &[&str]) -> Output {
     palisade(dir, home, args).output().unwrap()
 }
 
-struct CargoProject {
-    registry: CargoRegistry,
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
-
 fn cargo_project() -> CargoProject {
-    let registry = CargoRegistry::new();
-    for (name, version, value) in [
-        ("good", "1.0.0", 1),
-        ("good", "1.0.1", 1),
-        ("bad", "1.0.0", 1),
-        ("bad", "2.0.0", 2),
-    ] {
-        registry.publish(
-            name,
-            version,
-            &format!("pub fn value() -> u32 {{ {value} }}\n"),
-            false,
-        );
-    }
-    let home = tempfile::tempdir().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    for d in ["src", ".cargo", "tests"] {
-        std::fs::create_dir_all(p.join(d)).unwrap();
-    }
-    std::fs::write(
-        p.join("Cargo.toml"),
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\ngood = \"1.0.0\"\nbad = \"1.0.0\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join(".cargo/config.toml"),
-        format!(
-            "[source.crates-io]\nreplace-with = \"local\"\n\n[source.local]\nregistry = \"{}\"\n",
-            registry.index_url()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("src/lib.rs"),
-        "pub fn total() -> u32 { good::value() + bad::value() }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("tests/total.rs"),
-        "#[test]\nfn total_is_two() { assert_eq!(app::total(), 2); }\n",
-    )
-    .unwrap();
-    std::fs::write(p.join(".gitignore"), "target/\n").unwrap();
-    let cargo = |args: &[&str]| {
-        let out = Command::new("cargo")
-            .args(args)
-            .current_dir(p)
-            .env("CARGO_HOME", home.path().join("cargo"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "cargo {args:?}: {}",
-            text(&out.stderr)
-        );
-    };
-    cargo(&["generate-lockfile"]);
-    cargo(&["update", "--package", "good", "--precise", "1.0.0"]);
-    commit_all(p);
-    CargoProject {
-        registry,
-        home,
-        dir,
-    }
+    CargoProject::good_and_bad()
 }
 
 #[test]

@@ -24,7 +24,9 @@ use reqwest::{StatusCode, Url};
 use tokio::sync::Semaphore;
 
 use crate::cache::{CacheKey, DiskCache, Entry, now_ms};
-use crate::error::{Error, FetchErrorKind, chain};
+use palisade_core::text::error_chain;
+
+use crate::error::{Error, FetchErrorKind};
 
 /// How the client talks to registries. The binary fills it from config.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,7 +132,9 @@ impl Fetcher {
             .connect_timeout(settings.connect_timeout)
             .user_agent(concat!("palisade/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Internal(format!("building the HTTP client: {}", chain(&e))))?;
+            .map_err(|e| {
+                Error::Internal(format!("building the HTTP client: {}", error_chain(&e)))
+            })?;
         Ok(Fetcher {
             http,
             permits: Semaphore::new(settings.concurrency.max(1)),
@@ -314,7 +318,7 @@ impl Fetcher {
         let reason = if e.is_timeout() {
             format!("timed out after {:?}", self.settings.timeout)
         } else {
-            chain(e)
+            error_chain(e)
         };
         Attempt::Retry {
             failure: Transient::Transport(reason),

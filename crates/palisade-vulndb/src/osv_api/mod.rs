@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use palisade_advisory::{Advisory, Ecosystem, osv};
+use palisade_core::text::error_chain;
 use reqwest::{StatusCode, Url};
 
 use crate::error::{DbError, RecordError, RecordErrorKind};
@@ -190,7 +191,7 @@ impl Client {
             .connect_timeout(self.settings.connect_timeout)
             .user_agent(concat!("palisade/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| upstream(format!("building the HTTP client: {}", chain(&e))))?;
+            .map_err(|e| upstream(format!("building the HTTP client: {}", error_chain(&e))))?;
         runtime.block_on(call(http))
     }
 
@@ -363,7 +364,7 @@ impl Client {
                 humantime::format_duration(self.settings.timeout)
             )
         } else {
-            chain(e)
+            error_chain(e)
         }
     }
 }
@@ -376,21 +377,6 @@ fn status_message(status: StatusCode, body: &[u8]) -> String {
     if !text.is_empty() {
         message.push_str(": ");
         message.extend(text.chars().take(200));
-    }
-    message
-}
-
-/// An error with its causes, `a: b: c` (reqwest's own message names only the outer step).
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
     }
     message
 }
