@@ -14,8 +14,6 @@ pub enum ErrorKind {
     IgnoreInvalid,
     /// A `--fail-on` value that is not a severity.
     InvalidThreshold,
-    /// A date that is not `YYYY-MM-DD`, or does not exist.
-    InvalidDate,
 }
 
 /// Bad input, with `file:line:column` when it came from a file.

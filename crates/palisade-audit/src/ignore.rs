@@ -18,8 +18,8 @@ use toml::Spanned;
 
 use palisade_advisory::{AdvisoryId, Ecosystem};
 
-use crate::date::Date;
 use crate::error::{AuditError, ErrorKind, line_col};
+use palisade_core::date::Date;
 
 /// The ignore file's conventional name, looked for beside the lockfiles.
 pub const IGNORE_FILE_NAME: &str = ".palisade-audit.toml";

@@ -78,7 +78,6 @@
 #![warn(missing_docs)]
 
 mod advice;
-mod date;
 mod error;
 mod ignore;
 mod locate;
@@ -88,9 +87,9 @@ mod threshold;
 mod yanked;
 
 pub use advice::Advice;
-pub use date::Date;
 pub use error::{AuditError, ErrorKind};
 pub use ignore::{IGNORE_FILE_NAME, Ignore, IgnoreFile};
+pub use palisade_core::date::Date;
 pub use report::{
     AdvisoryInfo, AffectedPackage, AuditSettings, Finding, FindingKind, Ignored, LockfileReport,
     NotAuditable, Report, Summary, Target, Unchecked, YankedPackage,

@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod date;
 mod event;
 pub mod redact;
 mod request_id;

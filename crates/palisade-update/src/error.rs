@@ -38,9 +38,6 @@ pub enum UpdateError {
     /// An ecosystem palisade has no update rules for (PyPI, for now).
     #[error("{0}: palisade does not compute updates for this ecosystem")]
     UnsupportedEcosystem(Ecosystem),
-    /// A date that is not `YYYY-MM-DD`, or does not exist.
-    #[error("invalid date {0:?} (expected YYYY-MM-DD)")]
-    InvalidDate(String),
     /// A runtime version that cannot be read (`node --version`, `rustc --version` output).
     #[error("invalid {runtime} version {version:?}")]
     InvalidRuntimeVersion {

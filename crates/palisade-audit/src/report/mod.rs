@@ -12,10 +12,10 @@ use palisade_advisory::{Advisory, AdvisoryId, Cvss, Informational, Kind, Severit
 use palisade_lockfile::{Ecosystem, Lockfile, LockfileKind, Package};
 
 use crate::advice::Advice;
-use crate::date::Date;
 use crate::ignore::{Ignore, IgnoreFile};
 use crate::threshold::FailOn;
 use crate::yanked::Yanked;
+use palisade_core::date::Date;
 
 /// One lockfile to audit: how to name it in reports, its parsed form and, optionally, its text
 /// (used only to find each package's line for SARIF and `file:line` references).

@@ -5,10 +5,9 @@
 //! schedule; Rust's six-week cadence as a formula) and the caller passes today's [`Date`], so
 //! the answers are testable and nothing is fetched.
 
-mod date;
 mod node;
 mod rustc;
 
-pub use date::Date;
 pub use node::{NODE_SCHEDULE, NodeLine, NodePhase, RuntimeStatus, node_status};
+pub use palisade_core::date::Date;
 pub use rustc::{RustcStatus, latest_rustc_on, rustc_release_date, rustc_status};

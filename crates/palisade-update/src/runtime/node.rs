@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::date::Date;
 use crate::error::UpdateError;
+use palisade_core::date::Date;
 
 /// One Node.js major release line and its support schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

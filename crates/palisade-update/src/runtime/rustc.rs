@@ -5,8 +5,8 @@
 //! day is computed, not fetched; if the project ever moves a release, the result is off by
 //! one release for at most that gap.
 
-use super::date::Date;
 use crate::error::UpdateError;
+use palisade_core::date::Date;
 
 /// The cadence's anchor: 1.1.0, the first release on the six-week train.
 const RUST_1_1: Date = Date::known(2015, 6, 25);

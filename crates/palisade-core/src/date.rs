@@ -1,13 +1,21 @@
-//! A calendar date, passed in by the caller (this crate reads no clock).
-//!
-//! A small type of its own rather than `palisade_audit::Date`: the runtime checks need day
-//! arithmetic, which the audit's ignore-expiry date does not offer, and depending on the
-//! audit crate for one type would tie updating to auditing.
+//! Calendar dates (UTC) for the pure crates, which read no clock: the caller passes today's
+//! date ([`Date::from_unix_seconds`] of `SystemTime::now()`), so expiry dates and release
+//! schedules are tested with fixed dates.
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::UpdateError;
+/// Text that is not a `YYYY-MM-DD` date that exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateError(pub String);
+
+impl fmt::Display for DateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid date {:?} (expected YYYY-MM-DD)", self.0)
+    }
+}
+
+impl std::error::Error for DateError {}
 
 /// A proleptic Gregorian calendar date, ordered chronologically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,18 +27,24 @@ pub struct Date {
 }
 
 impl Date {
-    /// The date, if it exists (`2027-02-29` does not). Years 1 to 9999.
-    pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<Date> {
-        let valid = (1..=9999).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && day <= days_in_month(year, month);
-        valid.then_some(Date { year, month, day })
+    /// The date, if it exists (`2027-02-29` does not). Years 1 to 9999, as ISO 8601 writes
+    /// them with four digits. `const`, so built-in tables can hold checked dates.
+    pub const fn from_ymd(year: i32, month: u8, day: u8) -> Option<Date> {
+        // Written out: `RangeInclusive::contains` is not `const`.
+        let in_range = year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1;
+        if in_range && day <= days_in_month(year, month) {
+            Some(Date { year, month, day })
+        } else {
+            None
+        }
     }
 
-    /// For the built-in tables, whose dates are checked by a test.
-    pub(crate) const fn known(year: i32, month: u8, day: u8) -> Date {
-        Date { year, month, day }
+    /// A date of a built-in table: invalid ones fail to compile where used in a `const`.
+    pub const fn known(year: i32, month: u8, day: u8) -> Date {
+        match Date::from_ymd(year, month, day) {
+            Some(date) => date,
+            None => panic!("not a date"),
+        }
     }
 
     /// The UTC date of a Unix time in seconds (`SystemTime::now()` in the caller); clamped to
@@ -39,9 +53,9 @@ impl Date {
         Date::from_days(seconds.div_euclid(86_400))
     }
 
-    /// Parses `YYYY-MM-DD`.
-    pub fn parse(text: &str) -> Result<Date, UpdateError> {
-        let invalid = || UpdateError::InvalidDate(text.to_owned());
+    /// Parses `YYYY-MM-DD` (ISO 8601's calendar date, as TOML and `date -I` write it).
+    pub fn parse(text: &str) -> Result<Date, DateError> {
+        let invalid = || DateError(text.to_owned());
         let bytes = text.as_bytes();
         let shape_ok = bytes.len() == 10
             && bytes.iter().enumerate().all(|(i, b)| {
@@ -80,7 +94,7 @@ impl Date {
     }
 
     /// Days since 1970-01-01 (negative before): Howard Hinnant's `days_from_civil`.
-    pub(crate) fn days(self) -> i64 {
+    pub fn days(self) -> i64 {
         let year = i64::from(self.year) - i64::from(self.month <= 2);
         let era = year.div_euclid(400);
         let yoe = year.rem_euclid(400); // [0, 399]
@@ -94,7 +108,7 @@ impl Date {
 
     /// The date `days` after 1970-01-01: Hinnant's `civil_from_days`, clamped to years 1 to
     /// 9999.
-    pub(crate) fn from_days(days: i64) -> Date {
+    pub fn from_days(days: i64) -> Date {
         let z = days.saturating_add(719_468);
         let era = z.div_euclid(146_097);
         let doe = z.rem_euclid(146_097);
@@ -106,20 +120,24 @@ impl Date {
         let year = yoe + era * 400 + i64::from(month <= 2);
         match i32::try_from(year) {
             // Day and month fit u8 by the ranges above.
-            Ok(year @ 1..=9999) => Date::known(year, month as u8, day as u8),
+            Ok(year @ 1..=9999) => Date {
+                year,
+                month: month as u8,
+                day: day as u8,
+            },
             _ if year < 1 => Date::known(1, 1, 1),
             _ => Date::known(9999, 12, 31),
         }
     }
 
     /// The date `days` later (earlier when negative).
-    pub(crate) fn plus_days(self, days: i64) -> Date {
+    pub fn plus_days(self, days: i64) -> Date {
         Date::from_days(self.days().saturating_add(days))
     }
 }
 
 impl FromStr for Date {
-    type Err = UpdateError;
+    type Err = DateError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Date::parse(s)
@@ -132,11 +150,11 @@ impl fmt::Display for Date {
     }
 }
 
-fn is_leap(year: i32) -> bool {
+const fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
-fn days_in_month(year: i32, month: u8) -> u8 {
+const fn days_in_month(year: i32, month: u8) -> u8 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,
@@ -163,11 +181,7 @@ mod tests {
             "",
             "+025-01-01",
         ] {
-            assert_eq!(
-                Date::parse(bad),
-                Err(UpdateError::InvalidDate(bad.into())),
-                "{bad}"
-            );
+            assert_eq!(Date::parse(bad), Err(DateError(bad.into())), "{bad}");
         }
     }
 
