@@ -6,12 +6,12 @@
 //! palisade only, which then decides what to stop.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -114,6 +114,9 @@ pub(crate) fn run(
         .stdout(writer)
         .stderr(writer_err)
         .process_group(0);
+    for key in GIT_ENV {
+        command.env_remove(key);
+    }
     for (k, v) in env {
         command.env(k, v);
     }
@@ -127,57 +130,105 @@ pub(crate) fn run(
     drop(command);
 
     let tail_lines = limits.tail_lines.max(1);
-    let collector = thread::spawn(move || {
-        let mut tail: VecDeque<String> = VecDeque::with_capacity(tail_lines);
-        let mut reader = BufReader::new(reader);
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if tail.len() == tail_lines {
-                        tail.pop_front();
+    // Shared, so the tail survives a collector that never finishes: a daemon the command
+    // started in a session of its own (`setsid`, `--daemonize`) can keep the pipe open after
+    // the group is gone.
+    let tail: Arc<Mutex<VecDeque<String>>> =
+        Arc::new(Mutex::new(VecDeque::with_capacity(tail_lines)));
+    let collector = {
+        let tail = tail.clone();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(reader);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                // A runaway line (a progress bar redrawn with `\r`, binary output) is read in
+                // bounded pieces.
+                match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+                        if let Ok(mut tail) = tail.lock() {
+                            if tail.len() == tail_lines {
+                                tail.pop_front();
+                            }
+                            tail.push_back(text);
+                        }
                     }
-                    // A runaway line (a minified bundle printed whole) is cut, not kept.
-                    line.truncate(4096);
-                    tail.push_back(String::from_utf8_lossy(&line).trim_end().to_owned());
                 }
             }
-        }
-        tail.into_iter().collect::<Vec<_>>().join("\n")
-    });
+        })
+    };
 
     let pgid = Pid::from_raw(child.id() as i32);
-    let deadline = started + limits.timeout;
+    // No deadline when the timeout is too large to add (`--timeout 1000y`).
+    let deadline = started.checked_add(limits.timeout);
     let exit = loop {
-        match child.try_wait() {
+        let status = child.try_wait();
+        let expired = deadline.is_some_and(|d| Instant::now() >= d);
+        match status {
             Ok(Some(status)) => break Exit::Exited(status.code()),
-            Ok(None) => {}
-            Err(e) => return Err(UpdateError::io("waiting for a command", e)),
-        }
-        if cancel.is_cancelled() || Instant::now() >= deadline {
-            let _ = killpg(pgid, Signal::SIGKILL);
-            let _ = child.wait();
-            if cancel.is_cancelled() {
-                // Drain the collector so the thread ends with the group gone.
-                let _ = collector.join();
-                return Err(UpdateError::Cancelled);
+            Ok(None) if !cancel.is_cancelled() && !expired => {
+                thread::sleep(Duration::from_millis(20));
+                continue;
             }
-            break Exit::TimedOut;
+            Ok(None) => {}
+            Err(e) => {
+                let _ = killpg(pgid, Signal::SIGKILL);
+                let _ = child.wait();
+                finish(collector);
+                return Err(UpdateError::io("waiting for a command", e));
+            }
         }
-        thread::sleep(Duration::from_millis(20));
+        let _ = killpg(pgid, Signal::SIGKILL);
+        let _ = child.wait();
+        if cancel.is_cancelled() {
+            finish(collector);
+            return Err(UpdateError::Cancelled);
+        }
+        break Exit::TimedOut;
     };
-    // Processes the command left behind (a server started in the background) would keep the
-    // pipe open forever; the group goes with the command.
+    // Processes the command left behind in its group (a server started in the background)
+    // would keep the pipe open; the group goes with the command.
     let _ = killpg(pgid, Signal::SIGKILL);
-    let tail = collector.join().unwrap_or_default();
+    finish(collector);
+    let tail = tail
+        .lock()
+        .map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default();
     Ok(Finished {
         exit,
         tail,
         elapsed: started.elapsed(),
     })
 }
+
+/// The longest piece of a line kept; the rest of a longer one is read and dropped.
+const MAX_LINE: u64 = 4096;
+
+/// Waits briefly for the output collector; one still blocked on a pipe that a daemon holds is
+/// left behind (it ends when the daemon does) rather than hanging palisade.
+fn finish(collector: thread::JoinHandle<()>) {
+    let until = Instant::now() + Duration::from_secs(2);
+    while !collector.is_finished() && Instant::now() < until {
+        thread::sleep(Duration::from_millis(10));
+    }
+    if collector.is_finished() {
+        let _ = collector.join();
+    }
+}
+
+/// Environment variables a git hook sets that would point git — in a trial, the user's
+/// repository — at the user's own `.git`, index and work tree instead of the worktree's.
+pub(crate) const GIT_ENV: [&str; 7] = [
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+];
 
 /// Runs a shell command line (`sh -c LINE`), as a test command is given.
 pub(crate) fn run_shell(

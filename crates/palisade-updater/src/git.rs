@@ -30,6 +30,8 @@ impl Repo {
             git_in(dir, &["rev-parse", "--show-prefix"]).map_err(|e| not_repo(e.to_string()))?;
         let head = git_in(dir, &["rev-parse", "--verify", "HEAD"])
             .map_err(|_| not_repo("the repository has no commit yet".into()))?;
+        // Records of worktrees a killed run could not remove.
+        let _ = git_in(dir, &["worktree", "prune"]);
         Ok(Repo {
             top: PathBuf::from(top),
             rel: PathBuf::from(prefix),
@@ -62,16 +64,19 @@ impl Repo {
 
     /// Whether a local branch of that name exists.
     pub fn has_branch(&self, name: &str) -> Result<bool, UpdateError> {
-        let status = Command::new("git")
+        let mut command = Command::new("git");
+        command
             .arg("-C")
             .arg(&self.top)
             .args(["rev-parse", "--verify", "--quiet"])
-            .arg(format!("refs/heads/{name}"))
-            .output()
-            .map_err(|e| UpdateError::Spawn {
-                command: "git rev-parse".into(),
-                source: e,
-            })?;
+            .arg(format!("refs/heads/{name}"));
+        for key in crate::command::GIT_ENV {
+            command.env_remove(key);
+        }
+        let status = command.output().map_err(|e| UpdateError::Spawn {
+            command: "git rev-parse".into(),
+            source: e,
+        })?;
         Ok(status.status.success())
     }
 
@@ -122,21 +127,27 @@ impl Worktree {
         &self.path
     }
 
-    /// Commits the changes to tracked files (and `extra` paths, relative to the project) as
-    /// one commit on a new branch `branch`.
+    /// Commits `paths` (relative to the project: the manifest and lockfile an update
+    /// changed) as one commit, then points a new branch `branch` at it. Paths git ignores are
+    /// left out (a library may not track its lockfile); nothing else the install or the tests
+    /// wrote is committed. The branch is created only once the commit exists, so a failed
+    /// commit leaves no branch behind.
     pub fn commit_to_branch(
         &self,
         branch: &str,
         message: &str,
-        extra: &[&str],
+        paths: &[&str],
     ) -> Result<String, UpdateError> {
-        git_in(&self.path, &["checkout", "--quiet", "-b", branch])?;
-        git_in(&self.path, &["add", "--update"])?;
-        for path in extra {
+        git_in(&self.path, &["check-ref-format", "--branch", branch])?;
+        for path in paths {
             let full = self.project.join(path);
-            if full.exists() {
-                git_in(&self.path, &["add", "--", path_str(&full)?])?;
+            let full = path_str(&full)?;
+            if !self.project.join(path).exists()
+                || git_in(&self.path, &["check-ignore", "--quiet", "--", full]).is_ok()
+            {
+                continue;
             }
+            git_in(&self.path, &["add", "--", full])?;
         }
         let mut args: Vec<&str> = Vec::new();
         // A machine without a git identity still gets its branch, attributed to palisade.
@@ -152,25 +163,43 @@ impl Worktree {
         // The test command already ran; the repository's hooks are for people's commits.
         args.extend(["commit", "--quiet", "--no-verify", "-m", message]);
         git_in(&self.path, &args)?;
-        git_in(&self.path, &["rev-parse", "HEAD"])
+        let commit = git_in(&self.path, &["rev-parse", "HEAD"])?;
+        // `update-ref` with an empty old value refuses to move an existing branch.
+        let reference = format!("refs/heads/{branch}");
+        git_in(&self.path, &["update-ref", &reference, &commit, ""])?;
+        Ok(commit)
     }
 }
 
 impl Drop for Worktree {
     fn drop(&mut self) {
-        let removed = Command::new("git")
-            .arg("-C")
-            .arg(&self.top)
-            .args(["worktree", "remove", "--force", "--force"])
-            .arg(&self.path)
-            .output();
-        if !removed.is_ok_and(|o| o.status.success()) {
+        let Some(path) = self.path.to_str() else {
+            return;
+        };
+        let removed = git_in(
+            &self.top,
+            &["worktree", "remove", "--force", "--force", path],
+        );
+        if removed.is_err() {
+            // Tests may leave read-only directories behind; make them writable, then remove.
+            make_writable(&self.path);
             let _ = std::fs::remove_dir_all(&self.path);
-            let _ = Command::new("git")
-                .arg("-C")
-                .arg(&self.top)
-                .args(["worktree", "prune"])
-                .output();
+            let _ = git_in(&self.top, &["worktree", "prune"]);
+        }
+    }
+}
+
+fn make_writable(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700));
+            make_writable(&path);
         }
     }
 }
@@ -186,15 +215,15 @@ fn path_str(path: &Path) -> Result<&str, UpdateError> {
 
 /// `git -C dir args…`, its trimmed stdout, or its stderr as the error.
 pub(crate) fn git_in(dir: &Path, args: &[&str]) -> Result<String, UpdateError> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| UpdateError::Spawn {
-            command: "git".into(),
-            source: e,
-        })?;
+    let mut command = Command::new("git");
+    command.arg("-C").arg(dir).args(args);
+    for key in crate::command::GIT_ENV {
+        command.env_remove(key);
+    }
+    let out = command.output().map_err(|e| UpdateError::Spawn {
+        command: "git".into(),
+        source: e,
+    })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     } else {

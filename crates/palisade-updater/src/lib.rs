@@ -243,11 +243,11 @@ impl Updater {
         };
         let commit = match commit {
             Some(c) if outcome == Outcome::Passed => {
-                let extra: &[&str] = match tool {
-                    Tool::Npm => &["package.json", "package-lock.json"],
+                let paths: &[&str] = match tool {
+                    Tool::Npm => &["package.json", "package-lock.json", "npm-shrinkwrap.json"],
                     Tool::Cargo => &["Cargo.toml", "Cargo.lock"],
                 };
-                Some(worktree.commit_to_branch(c.branch, c.message, extra)?)
+                Some(worktree.commit_to_branch(c.branch, c.message, paths)?)
             }
             _ => None,
         };

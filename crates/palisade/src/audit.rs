@@ -613,15 +613,20 @@ fn watch(args: &AuditArgs, database: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs `f` on SIGINT or SIGTERM (from a small thread with its own runtime).
+/// Runs `f` on SIGINT or SIGTERM (from a small thread with its own runtime); a second signal
+/// exits at once with 130, for when stopping gracefully takes too long. Returns once the
+/// handlers are installed, so no signal falls into the default action (an abrupt exit that
+/// would skip cleanup).
 pub(crate) fn ctrlc_on(f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<bool>();
     std::thread::Builder::new()
-        .name("palisade-audit-signals".into())
+        .name("palisade-signals".into())
         .spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             else {
+                let _ = ready_tx.send(false);
                 return;
             };
             rt.block_on(async {
@@ -630,14 +635,28 @@ pub(crate) fn ctrlc_on(f: impl FnOnce() + Send + 'static) -> std::io::Result<()>
                     signal(SignalKind::terminate()),
                     signal(SignalKind::interrupt()),
                 ) else {
+                    let _ = ready_tx.send(false);
                     return;
                 };
+                let _ = ready_tx.send(true);
                 tokio::select! {
                     _ = term.recv() => {},
                     _ = int.recv() => {},
                 }
+                // Handled from another thread: this one waits for a second signal.
+                std::thread::spawn(f);
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = int.recv() => {},
+                }
+                eprintln!("second signal: exiting now");
+                std::process::exit(130);
             });
-            f();
-        })
-        .map(|_| ())
+        })?;
+    match ready_rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(true) => Ok(()),
+        _ => Err(std::io::Error::other(
+            "signal handlers could not be installed",
+        )),
+    }
 }

@@ -49,13 +49,27 @@ pub fn run(args: UpdateArgs) -> Result<(), Failure> {
             only: args.only.clone(),
             group_patch: args.group.as_deref() == Some("patch"),
         };
-        let steps = palisade_update::plan(&checked.rows, options);
+        let mut rows = checked.rows;
+        // Peer dependencies are the host's to choose: installing one would add it to
+        // `dependencies`.
+        rows.retain(|r| r.kind != DepKind::Peer);
+        if args.wanted {
+            // Only what the declared ranges allow: the manifest stays as it is.
+            rows.retain(|r| r.wanted.is_some() && r.wanted.as_deref() != Some(&r.current));
+            for r in &mut rows {
+                r.latest = r.wanted.clone();
+                r.jump = r.wanted_jump;
+                r.fixes = std::mem::take(&mut r.wanted_fixes);
+                r.latest_allowed = true;
+            }
+        }
+        let steps = palisade_update::plan(&rows, options);
         if steps.is_empty() {
             continue;
         }
         if args.dry_run {
             for step in &steps {
-                println!("{}", describe(step, args.wanted));
+                println!("{}", describe(step));
             }
             continue;
         }
@@ -131,7 +145,7 @@ fn try_project(
                 name: u.name.clone(),
                 alias: u.alias.clone(),
                 from: u.from.clone(),
-                to: target(u, args.wanted).to_owned(),
+                to: u.to.clone(),
                 section: match u.kind {
                     DepKind::Dev => Section::Dev,
                     DepKind::Build => Section::Build,
@@ -171,9 +185,8 @@ fn try_project(
         let mut out: Vec<Tried> = Vec::new();
         let passed: Vec<&Change> = bisection.passed.iter().map(|(_, c)| c).collect();
         let mut branch = None;
-        let mut commit_result = None;
         if args.commit && !passed.is_empty() {
-            let name = format!("palisade/update-{}-dependencies", passed.len());
+            let name = format!("palisade/update-{}", digest(&passed));
             let step = Step {
                 updates: bisection
                     .passed
@@ -182,41 +195,42 @@ fn try_project(
                     .collect(),
             };
             let message = palisade_update::commit_message(&step, None);
-            commit_result = Some(updater.try_changes(
+            // The passing updates together are tried once more, and committed if they pass.
+            match updater.try_changes(
                 &passed,
                 Some(Commit {
                     branch: &name,
                     message: &message,
                 }),
-            ));
-            branch = Some(name);
+            ) {
+                Ok(trial) if trial.commit.is_some() => branch = Some(name),
+                Ok(trial) => eprintln!(
+                    "note: the passing updates failed together ({:?}); no branch made",
+                    trial.outcome
+                ),
+                Err(UpdateError::Cancelled) => return Err(cancelled(UpdateError::Cancelled)),
+                Err(e) => eprintln!("note: no branch made: {e}"),
+            }
         }
+        let trial = |outcome| Trial {
+            outcome,
+            tail: String::new(),
+            elapsed: Duration::ZERO,
+            commit: None,
+        };
         for (step, _) in &bisection.passed {
             out.push(Tried {
                 step: step.clone(),
-                result: Ok(Trial {
-                    outcome: Outcome::Passed,
-                    tail: String::new(),
-                    elapsed: Duration::ZERO,
-                    commit: None,
-                }),
+                result: Ok(trial(Outcome::Passed)),
                 branch: branch.clone(),
             });
         }
         for (step, _) in &bisection.broken {
             out.push(Tried {
                 step: step.clone(),
-                result: Ok(Trial {
-                    outcome: Outcome::Failed,
-                    tail: String::new(),
-                    elapsed: Duration::ZERO,
-                    commit: None,
-                }),
+                result: Ok(trial(Outcome::Failed)),
                 branch: None,
             });
-        }
-        if let Some(Err(e)) = commit_result {
-            return Err(cancelled(e));
         }
         return Ok(out);
     }
@@ -225,7 +239,7 @@ fn try_project(
     for (i, step) in steps.into_iter().enumerate() {
         let changes = changes_of(&step);
         let refs: Vec<&Change> = changes.iter().collect();
-        let branch = args.commit.then(|| branch_name(&step, args.wanted));
+        let branch = args.commit.then(|| branch_name(&step));
         let message =
             palisade_update::commit_message(&step, repositories.get(i).and_then(|r| r.as_deref()));
         progress(format!(
@@ -284,16 +298,9 @@ fn repositories(args: &UpdateArgs, project: &Project, steps: &[Step]) -> Vec<Opt
         .collect()
 }
 
-fn target(update: &palisade_update::Update, wanted: bool) -> &str {
-    match (&update.wanted, wanted) {
-        (Some(w), true) => w,
-        _ => &update.to,
-    }
-}
-
-/// `palisade/update-<pkg>-<version>`, or `palisade/update-patch-<n>` for a group; npm scopes
-/// become plain path segments.
-fn branch_name(step: &Step, wanted: bool) -> String {
+/// `palisade/update-<pkg>-<version>`, or `palisade/update-patch-<digest>` for a group; npm
+/// scopes become plain path segments.
+fn branch_name(step: &Step) -> String {
     let clean = |s: &str| {
         s.trim_start_matches('@')
             .chars()
@@ -307,16 +314,25 @@ fn branch_name(step: &Step, wanted: bool) -> String {
             .collect::<String>()
     };
     match step.updates.as_slice() {
-        [one] => format!(
-            "palisade/update-{}-{}",
-            clean(&one.name),
-            clean(target(one, wanted))
-        ),
-        many => format!("palisade/update-patch-{}", many.len()),
+        [one] => format!("palisade/update-{}-{}", clean(&one.name), clean(&one.to)),
+        many => {
+            let changes: Vec<String> = many
+                .iter()
+                .map(|u| format!("{}@{}", u.name, &u.to))
+                .collect();
+            format!("palisade/update-patch-{}", digest(&changes))
+        }
     }
 }
 
-fn describe(step: &Step, wanted: bool) -> String {
+/// A short, stable name for a set of updates, so group branches from different runs differ.
+fn digest<T: std::fmt::Debug>(items: &[T]) -> String {
+    use sha2::Digest;
+    let text = format!("{items:?}");
+    hex::encode(&sha2::Sha256::digest(text.as_bytes())[..4])
+}
+
+fn describe(step: &Step) -> String {
     let parts: Vec<String> = step
         .updates
         .iter()
@@ -326,7 +342,7 @@ fn describe(step: &Step, wanted: bool) -> String {
                 "{} {} → {} ({}){}",
                 u.name,
                 u.from,
-                target(u, wanted),
+                &u.to,
                 u.jump.as_str(),
                 if fixes.is_empty() {
                     String::new()
@@ -391,11 +407,7 @@ fn print_results(tried: &[Tried], notes: &[String], as_json: bool) {
             .as_deref()
             .map(|b| format!("  → {b}"))
             .unwrap_or_default();
-        println!(
-            "{:<11} {}  {time}{branch}",
-            outcome(t),
-            describe(&t.step, false)
-        );
+        println!("{:<11} {}  {time}{branch}", outcome(t), describe(&t.step));
     }
     for t in tried {
         let tail = match &t.result {
@@ -403,7 +415,7 @@ fn print_results(tried: &[Tried], notes: &[String], as_json: bool) {
             Err(e) => e,
             _ => continue,
         };
-        println!("\n--- {} ({}):", describe(&t.step, false), outcome(t));
+        println!("\n--- {} ({}):", describe(&t.step), outcome(t));
         let lines: Vec<&str> = tail.lines().collect();
         for line in &lines[lines.len().saturating_sub(15)..] {
             println!("  {line}");

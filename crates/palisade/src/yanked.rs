@@ -78,12 +78,13 @@ fn check_one(
         .collect();
     let answers = runtime.block_on(client.fetch_all(&requests, |_, _| {}));
     let mut failure = None;
+    let mut found = Vec::new();
     for (((name, _), versions), answer) in locked.iter().zip(answers) {
         match answer {
             Ok(Versions::Crate(published)) => {
                 for v in published.versions.iter().filter(|v| v.yanked) {
                     if versions.contains(v.version.as_str()) {
-                        yanked.insert(Ecosystem::CratesIo, *name, v.version.as_str());
+                        found.push((*name, v.version.clone()));
                     }
                 }
             }
@@ -94,7 +95,15 @@ fn check_one(
             Err(e) => failure = Some(e.to_string()),
         }
     }
-    failure.map_or(Ok(()), Err)
+    // A partial answer is no answer: recording part of it would mark the check as done and
+    // read the rest as "not yanked".
+    if let Some(why) = failure {
+        return Err(why);
+    }
+    for (name, version) in found {
+        yanked.insert(Ecosystem::CratesIo, name, version);
+    }
+    Ok(())
 }
 
 /// `$CARGO_HOME`, else `~/.cargo`, as cargo finds its own configuration.

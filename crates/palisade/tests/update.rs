@@ -82,7 +82,9 @@ fn cargo_outdated_then_update_branches_only_the_passing_one() {
 
     let head = git(p, &["rev-parse", "HEAD"]);
     let lock_before = std::fs::read_to_string(p.join("Cargo.lock")).unwrap();
-    let out = run(
+    // As from a git hook (husky, pre-push): GIT_DIR and GIT_INDEX_FILE point at the user's
+    // repository, and must not steer the trials' git commands into it.
+    let out = palisade(
         p,
         home,
         &[
@@ -92,7 +94,11 @@ fn cargo_outdated_then_update_branches_only_the_passing_one() {
             "--commit",
             "--json",
         ],
-    );
+    )
+    .env("GIT_DIR", p.join(".git"))
+    .env("GIT_INDEX_FILE", p.join(".git/index"))
+    .output()
+    .unwrap();
     assert!(
         out.status.success(),
         "{}\n{}",
