@@ -6,6 +6,7 @@ Mode `boundaries`: for every crate advisory in a RustSec advisory-db checkout, t
 at and just around its `patched` and `unaffected` bounds — where the two tools could disagree.
 Mode `big N`: N packages, a realistic mix: every tenth one a crate named in an advisory (at a
 version near a bound), the rest plain crates that no advisory names.
+Mode `clean N`: N plain crates that no advisory names (a project with nothing to report).
 """
 import os
 import re
@@ -87,6 +88,9 @@ def main():
             else:
                 pkgs.append((f"plain-crate-{i}", f"{i % 7}.{i % 13}.{i % 5}"))
             i += 1
+    elif mode == "clean":
+        n = int(sys.argv[3])
+        pkgs = [(f"plain-crate-{i}", f"{i % 7}.{i % 13}.{i % 5}") for i in range(n)]
     else:
         sys.exit(f"unknown mode {mode}")
     # One version of a name per lockfile line is not required, but duplicates of the exact
