@@ -136,11 +136,22 @@ pub(crate) fn apply(
             if !added.exit.success() {
                 return Ok(added);
             }
-            let name = change.name.as_str();
+            // `name@to` when cargo add locked exactly that (a no-op then); plain `name` when it
+            // chose another version. `name@to` first: with an old major still locked through
+            // another dependency, plain `name` is ambiguous.
+            let exact = run(
+                tools,
+                tools.cargo,
+                &["update", "--package", &spec, "--precise", &change.to],
+                dir,
+            )?;
+            if exact.exit.success() {
+                return Ok(exact);
+            }
             run(
                 tools,
                 tools.cargo,
-                &["update", "--package", name, "--precise", &change.to],
+                &["update", "--package", &change.name, "--precise", &change.to],
                 dir,
             )
         }

@@ -3,6 +3,7 @@
 //! never touched: everything happens in a worktree of its own, removed afterwards (also on
 //! errors and cancellation, by `Drop`).
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -216,7 +217,9 @@ fn path_str(path: &Path) -> Result<&str, UpdateError> {
 /// `git -C dir args…`, its trimmed stdout, or its stderr as the error.
 pub(crate) fn git_in(dir: &Path, args: &[&str]) -> Result<String, UpdateError> {
     let mut command = Command::new("git");
-    command.arg("-C").arg(dir).args(args);
+    // Its own process group: a Ctrl-C in the terminal reaches palisade, which decides, and
+    // never interrupts git half-way through a worktree or a commit.
+    command.arg("-C").arg(dir).args(args).process_group(0);
     for key in crate::command::GIT_ENV {
         command.env_remove(key);
     }

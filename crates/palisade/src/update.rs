@@ -127,7 +127,7 @@ fn try_project(
     let baseline = updater.baseline(tool).map_err(cancelled)?;
     if baseline.outcome != Outcome::Passed {
         return Err(Failure::Runtime(anyhow::anyhow!(
-            "the tests do not pass on HEAD without any update ({:?}); fix them first:\n{}",
+            "the tests do not pass in a clean checkout of HEAD without any update ({:?}); fix them first:\n{}",
             baseline.outcome,
             baseline.tail
         )));
