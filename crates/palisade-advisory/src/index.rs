@@ -315,7 +315,14 @@ struct Directory<'a> {
 
 impl Index {
     /// The cache encoding: the format number, a directory, then each advisory on its own.
+    /// A partial index ([`from_bytes_for`](Self::from_bytes_for)) is refused: its cache would
+    /// silently lack advisories.
     pub fn to_bytes(&self) -> Result<Vec<u8>, CodecError> {
+        if !self.is_complete() {
+            return Err(CodecError::Decode(
+                "a partial index cannot be written as a cache".into(),
+            ));
+        }
         let mut blobs = Vec::with_capacity(self.advisories.len() * 512);
         let mut ends = Vec::with_capacity(self.advisories.len());
         for advisory in &self.advisories {

@@ -411,10 +411,14 @@ fn read_inputs(args: &AuditArgs) -> Result<Inputs, Failure> {
 /// The packages whose advisories an audit of `reads` needs.
 fn wanted(reads: &[Read]) -> Wanted {
     let mut wanted = Wanted::default();
-    for package in reads.iter().flat_map(|r| &r.lockfile.packages) {
-        if package.source.is_auditable() {
-            let ecosystem = palisade_advisory::Ecosystem::from_osv(package.ecosystem.as_str());
-            wanted.insert(&ecosystem, &package.name);
+    for read in reads {
+        // The ecosystem `Report::generate` looks packages up in: the lockfile kind's.
+        let ecosystem =
+            palisade_advisory::Ecosystem::from_osv(read.lockfile.kind.ecosystem().as_str());
+        for package in &read.lockfile.packages {
+            if package.source.is_auditable() {
+                wanted.insert(&ecosystem, &package.name);
+            }
         }
     }
     wanted

@@ -224,8 +224,11 @@ fn canonical(text: &str) -> Option<Lock<'_>> {
     for raw in text.split_inclusive('\n') {
         let start = offset;
         offset += raw.len();
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        let line = line.strip_suffix('\r').unwrap_or(line);
+        // CRLF counts as one line end; a `\r` anywhere else is TOML's to reject.
+        let line = match raw.strip_suffix('\n') {
+            Some(line) => line.strip_suffix('\r').unwrap_or(line),
+            None => raw,
+        };
         if in_dependencies {
             let item = line.trim_start_matches(' ');
             if item == "]" {
@@ -237,7 +240,14 @@ fn canonical(text: &str) -> Option<Lock<'_>> {
             current.as_mut()?.dependencies.push((value, at));
             continue;
         }
-        if line.is_empty() || line.starts_with('#') {
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with('#') {
+            // TOML forbids control characters in comments; the parser reports them.
+            if line.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+                return None;
+            }
             continue;
         }
         if line == "[[package]]" {
@@ -249,9 +259,11 @@ fn canonical(text: &str) -> Option<Lock<'_>> {
         }
         let (key, value) = split_key(line)?;
         let Some(package) = current.as_mut() else {
+            // TOML integers have no leading zeros (`04` is an error there).
             if key != "version"
                 || lock.version.is_some()
                 || value.is_empty()
+                || (value.len() > 1 && value.starts_with('0'))
                 || !value.bytes().all(|b| b.is_ascii_digit())
             {
                 return None;
@@ -390,6 +402,9 @@ dependencies = []\n";
                 "dependencies = []\n\n[metadata]\nx = \"y\"",
             ),
             (" \"log\",\n", " \"log\"\n"),
+            ("version = 4", "version = 04"),
+            ("# It is", "# It\u{0}is"),
+            ("source = \"registry", "source = \"\rregistry"),
         ] {
             let edited = LOCK.replacen(from, to, 1);
             assert!(canonical(&edited).is_none(), "{to}");
