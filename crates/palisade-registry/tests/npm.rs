@@ -2,18 +2,13 @@
 
 mod common;
 
-use common::{Kind, Server, quick_settings, write};
+use common::{Kind, Server, npm_client, quick_settings, write};
 use palisade_registry::{CargoSources, Client, FetchErrorKind, NpmConfig};
 
 #[tokio::test]
 async fn abbreviated_packuments_are_asked_with_npms_accept() {
     let npm = Server::start(Kind::Npm).await;
-    let client = Client::new(
-        quick_settings(),
-        NpmConfig::single_registry(&npm.url).unwrap(),
-        CargoSources::default(),
-    )
-    .unwrap();
+    let client = npm_client(&npm.url);
     let packument = client.npm_packument("left-pad").await.unwrap();
     assert_eq!(packument.name, "left-pad");
     assert_eq!(packument.latest(), Some("1.3.0"));
@@ -51,12 +46,7 @@ async fn abbreviated_packuments_are_asked_with_npms_accept() {
 #[tokio::test]
 async fn full_packuments_give_repository_and_homepage() {
     let npm = Server::start(Kind::Npm).await;
-    let client = Client::new(
-        quick_settings(),
-        NpmConfig::single_registry(&npm.url).unwrap(),
-        CargoSources::default(),
-    )
-    .unwrap();
+    let client = npm_client(&npm.url);
     let meta = client.npm_metadata("left-pad").await.unwrap();
     assert_eq!(
         meta.repository.as_deref(),
@@ -152,12 +142,7 @@ async fn npm_config_registry_overrides_the_files() {
 #[tokio::test]
 async fn missing_packages_are_not_found_at_once() {
     let npm = Server::start(Kind::Npm).await;
-    let client = Client::new(
-        quick_settings(),
-        NpmConfig::single_registry(&npm.url).unwrap(),
-        CargoSources::default(),
-    )
-    .unwrap();
+    let client = npm_client(&npm.url);
     let error = client.npm_packument("no-such-package").await.unwrap_err();
     assert!(error.is_not_found() && !error.is_registry_down(), "{error}");
     assert_eq!(
@@ -176,12 +161,7 @@ async fn missing_packages_are_not_found_at_once() {
 async fn server_errors_are_retried_until_the_registry_answers() {
     let npm = Server::start(Kind::Npm).await;
     npm.fail("/left-pad", 500, 2, None);
-    let client = Client::new(
-        quick_settings(),
-        NpmConfig::single_registry(&npm.url).unwrap(),
-        CargoSources::default(),
-    )
-    .unwrap();
+    let client = npm_client(&npm.url);
     let packument = client.npm_packument("left-pad").await.unwrap();
     assert_eq!(packument.latest(), Some("1.3.0"));
     assert_eq!(npm.requests_for("/left-pad"), 3);
@@ -191,12 +171,7 @@ async fn server_errors_are_retried_until_the_registry_answers() {
 async fn denied_and_malformed_answers_are_errors_not_retries() {
     let npm = Server::start(Kind::Npm).await;
     npm.fail("/@acme%2fwidget", 401, 5, None);
-    let client = Client::new(
-        quick_settings(),
-        NpmConfig::single_registry(&npm.url).unwrap(),
-        CargoSources::default(),
-    )
-    .unwrap();
+    let client = npm_client(&npm.url);
     let error = client.npm_packument("@acme/widget").await.unwrap_err();
     assert!(
         matches!(

@@ -48,6 +48,28 @@ fn palisade(dir: &Path, home: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// The JSON a successful `palisade update --json` printed.
+fn succeeded(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The result of the step that updates `name`.
+fn result_of(doc: &serde_json::Value, name: &str) -> serde_json::Value {
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["updates"][0]["name"] == name)
+        .unwrap_or_else(|| panic!("no result for {name}: {doc}"))
+        .clone()
+}
+
 fn run(dir: &Path, home: &Path, args: &[&str]) -> Output {
     palisade(dir, home, args).output().unwrap()
 }
@@ -99,21 +121,8 @@ fn cargo_outdated_then_update_branches_only_the_passing_one() {
     .env("GIT_INDEX_FILE", p.join(".git/index"))
     .output()
     .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let results = doc["results"].as_array().unwrap();
-    let result = |name: &str| {
-        results
-            .iter()
-            .find(|r| r["updates"][0]["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let doc = succeeded(&out);
+    let result = |name: &str| result_of(&doc, name);
     assert_eq!(result("good")["outcome"], "passed");
     assert_eq!(result("good")["branch"], "palisade/update-good-1.0.1");
     assert_eq!(result("bad")["outcome"], "failed");
@@ -285,21 +294,8 @@ fn npm_outdated_then_update_with_npm_install() {
         home.path(),
         &["update", "--test", "npm test", "--commit", "--json"],
     );
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let results = doc["results"].as_array().unwrap();
-    let result = |name: &str| {
-        results
-            .iter()
-            .find(|r| r["updates"][0]["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let doc = succeeded(&out);
+    let result = |name: &str| result_of(&doc, name);
     assert_eq!(result("left-pad-ok")["outcome"], "passed", "{doc}");
     assert_eq!(result("breaks-api")["outcome"], "failed", "{doc}");
     assert_eq!(

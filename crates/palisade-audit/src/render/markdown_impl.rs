@@ -102,11 +102,7 @@ pub fn markdown(report: &Report) -> String {
     if !ignored.is_empty() {
         out.push_str("#### Ignored\n\n");
         for i in ignored {
-            let until = i
-                .ignore
-                .expires
-                .map(|d| format!(" (until {d})"))
-                .unwrap_or_default();
+            let until = super::until(&i.ignore);
             let _ = writeln!(
                 out,
                 "- {} for {}: {}{until}",

@@ -53,3 +53,11 @@ fn is_unsafe_char(c: char) -> bool {
 pub(crate) fn path_text(path: &[String]) -> String {
     one_line(&path.join(" > "))
 }
+
+/// ` (until DATE)` for an ignore that expires, else nothing: how table and Markdown say it.
+pub(crate) fn until(ignore: &crate::Ignore) -> String {
+    ignore
+        .expires
+        .map(|d| format!(" (until {d})"))
+        .unwrap_or_default()
+}

@@ -177,11 +177,7 @@ fn lockfile_block(out: &mut String, lockfile: &LockfileReport, yanked_checked: b
     }
 
     for item in &lockfile.ignored {
-        let until = item
-            .ignore
-            .expires
-            .map(|d| format!(" (until {d})"))
-            .unwrap_or_default();
+        let until = super::until(&item.ignore);
         let _ = writeln!(
             out,
             "  {} {} for {}: {}{until}",

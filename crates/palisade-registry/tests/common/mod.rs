@@ -207,6 +207,16 @@ fn body_for(kind: Kind, path: &str, accept: Option<&str>) -> Option<Vec<u8>> {
 }
 
 /// Settings that keep failing tests fast: tiny retry delays and short timeouts.
+/// A client with [`quick_settings`] for one npm registry and no cargo configuration.
+pub fn npm_client(url: &str) -> palisade_registry::Client {
+    palisade_registry::Client::new(
+        quick_settings(),
+        palisade_registry::NpmConfig::single_registry(url).unwrap(),
+        palisade_registry::CargoSources::default(),
+    )
+    .unwrap()
+}
+
 pub fn quick_settings() -> Settings {
     Settings {
         timeout: Duration::from_secs(5),
