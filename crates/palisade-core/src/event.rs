@@ -56,6 +56,10 @@ pub enum Category {
     CrashLoop,
     /// A dependency has a known vulnerability.
     VulnerableDependency,
+    /// A browser reported a Content-Security-Policy violation.
+    CspViolation,
+    /// The upstream answered 5xx (its original page is kept in the event when scrubbed).
+    UpstreamError,
     /// A category this version does not know by name (snake_case).
     Other(String),
 }
@@ -81,6 +85,8 @@ const NAMED: &[(&str, Category)] = &[
     ("app_unhealthy", Category::AppUnhealthy),
     ("crash_loop", Category::CrashLoop),
     ("vulnerable_dependency", Category::VulnerableDependency),
+    ("csp_violation", Category::CspViolation),
+    ("upstream_error", Category::UpstreamError),
 ];
 
 impl Category {
@@ -111,7 +117,8 @@ impl Category {
             }
             AccountChange => &["iam"],
             IpBanned | IpUnbanned => &["intrusion_detection", "network"],
-            UpstreamDown => &["network", "web"],
+            UpstreamDown | UpstreamError => &["network", "web"],
+            CspViolation => &["web"],
             AppStart | AppExit | AppCrash | AppRestart | AppUnhealthy | CrashLoop => &["process"],
             VulnerableDependency => &["vulnerability", "package"],
             Other(_) => &["intrusion_detection"],

@@ -521,13 +521,77 @@ pub enum ConfigCommand {
 
 /// `palisade headers`
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct HeadersArgs {
+    /// `check` or `csp-suggest`; without one, print the policy.
+    #[command(subcommand)]
+    pub command: Option<HeadersCommand>,
     /// Config file [default: ./palisade.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Show only the policy that applies to this request path.
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
+    /// Show the policy for plain-HTTP responses (no HSTS, no `upgrade-insecure-requests`
+    /// when `tls_aware`), instead of HTTPS ones.
+    #[arg(long)]
+    pub http: bool,
+}
+
+/// `palisade headers …`
+#[derive(Debug, Subcommand)]
+pub enum HeadersCommand {
+    /// Fetch a URL and grade its headers and cookies the way the Mozilla HTTP Observatory
+    /// scores them: each test, its modifier, the score and the grade.
+    Check(HeadersCheckArgs),
+    /// Propose the CSP allowlist that would have permitted the legitimate sources seen in the
+    /// stored violation reports (to move from report-only to enforcing).
+    CspSuggest(CspSuggestArgs),
+}
+
+/// `palisade headers check`
+#[derive(Debug, Args)]
+pub struct HeadersCheckArgs {
+    /// The page to grade (`https://…` or `http://…`).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the site answers plain HTTP, for the redirection test [default: the URL with
+    /// `http://` on port 80, when the URL uses the default port].
+    #[arg(long, value_name = "URL")]
+    pub http_url: Option<String>,
+    /// Also trust this CA certificate (PEM), e.g. a test or internal CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Exit 1 when the grade is below this one (e.g. `A`, `B+`).
+    #[arg(long, value_name = "GRADE")]
+    pub fail_under: Option<String>,
+    /// Request timeout.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// `palisade headers csp-suggest`
+#[derive(Debug, Args)]
+pub struct CspSuggestArgs {
+    /// Config file [default: ./palisade.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The events database, overriding the config.
+    #[arg(long, value_name = "FILE")]
+    pub database: Option<PathBuf>,
+    /// Only reports received within this long.
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub since: std::time::Duration,
+    /// A source must be reported by at least this many client addresses to be proposed
+    /// (one client alone is more likely an extension or an attack than the site).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub min_clients: usize,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What `palisade outdated` and `palisade update` share: the project and the registries.

@@ -13,7 +13,7 @@ use palisade_guard::OnExit;
 use palisade_headers::{HeaderSet, Policy};
 
 use crate::Failure;
-use crate::cli::{ConfigCommand, GuardArgs, HeadersArgs};
+use crate::cli::{ConfigCommand, GuardArgs, HeadersArgs, HeadersCommand};
 use crate::config::{self, ConfigError, FileConfig, Overrides, Runtime, Source};
 
 /// The default config file, used when it exists and no `--config` is given.
@@ -151,6 +151,11 @@ pub fn config(cmd: ConfigCommand) -> Result<(), Failure> {
 
 /// `palisade headers`
 pub fn headers(args: HeadersArgs) -> Result<(), Failure> {
+    match args.command {
+        Some(HeadersCommand::Check(check)) => return crate::headers_check::run(check),
+        Some(HeadersCommand::CspSuggest(suggest)) => return crate::csp_suggest::run(suggest),
+        None => {}
+    }
     let loaded = load_config(args.config.as_deref())?;
     let policy = Policy::from_config(&loaded.config.headers).map_err(|e| {
         Failure::Input(format!(
