@@ -26,6 +26,8 @@ pub mod error_page;
 pub mod forwarded;
 pub mod metrics;
 pub mod proxy;
+mod respond;
+mod csp_report;
 mod server;
 pub mod settings;
 mod supervised;

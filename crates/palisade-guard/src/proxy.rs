@@ -17,7 +17,7 @@ use http::{HeaderName, HeaderValue};
 use palisade_auth::{Attempt, BREACHED_HEADER, Decision, Outcome, REPORT_PATH, RISK_HEADER};
 use palisade_core::{Availability, Category, Emit, Event, RequestId, Severity, Timestamp};
 use palisade_detect::Verdict;
-use palisade_headers::{CspNonce, Policy, UpstreamPolicy, helmet_case};
+use palisade_headers::{CSP_REPORT_PATH, CspNonce, NonceMode, Policy};
 use palisade_state::{BanSource, Offence, Verdict as BanVerdict};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
@@ -25,11 +25,13 @@ use pingora::proxy::FailToProxy;
 use pingora::{Error, ErrorSource, ErrorType, Result};
 
 use crate::auth::Watched;
+use crate::csp_report::{self, ReportBudget};
 use crate::defence::{BanAnswer, Defences, RequestInfo};
 use crate::detect::{self, DetectMode, DetectSettings, Inspection};
 use crate::error_page;
 use crate::forwarded::{Forwarded, TrustedProxies};
 use crate::metrics::{GuardMetrics, InFlight};
+use crate::respond::{self, BodyWork, ResponsePlan};
 use crate::settings::{GuardSettings, Timeouts, Upstream};
 use crate::supervised::{AppGate, Retry};
 
@@ -85,6 +87,9 @@ pub struct Guard {
     upstream_up: AtomicBool,
     /// The app `palisade run` supervises, when it does.
     app: Option<AppGate>,
+    /// Some header set points CSP reports at the guard.
+    csp_reports: bool,
+    report_budget: ReportBudget,
 }
 
 /// What one request carries from phase to phase.
@@ -115,6 +120,10 @@ pub struct RequestCtx {
     breached: Option<u64>,
     /// The one retry of a failed connect to a supervised app.
     app_retry: Retry,
+    /// The client's connection is HTTPS (at the guard, or at a trusted proxy before it).
+    https: bool,
+    /// What the response body filter does (nonce rewriting, error scrubbing).
+    body_work: BodyWork,
 }
 
 impl Guard {
@@ -140,6 +149,8 @@ impl Guard {
             defences,
             upstream_up: AtomicBool::new(true),
             app,
+            csp_reports: settings.headers.collects_csp_reports(),
+            report_budget: ReportBudget::new(),
         }
     }
 
@@ -369,6 +380,29 @@ impl Guard {
         let body = error_page::render_notice(title, text, self.request_id(ctx).as_str());
         self.send_body(session, ctx, status, body, &[]).await;
         Ok(true)
+    }
+
+    /// Stores the CSP violation reports of one request and answers it (204 when read).
+    async fn csp_report(&self, session: &mut Session, ctx: &mut RequestCtx, client: IpAddr) {
+        let id = self.request_id(ctx).as_str().to_owned();
+        let status =
+            csp_report::receive(session, &*self.events, &self.report_budget, client, &id).await;
+        if status == 204 {
+            let Ok(mut resp) = ResponseHeader::build(204, Some(2)) else {
+                return;
+            };
+            let _ = resp.insert_header(REQUEST_ID, self.request_id_value(ctx));
+            let _ = resp.insert_header("cache-control", "no-store");
+            if session
+                .write_response_header(Box::new(resp), true)
+                .await
+                .is_err()
+            {
+                tracing::debug!("client left before the CSP report was acknowledged");
+            }
+        } else {
+            self.send_page(session, ctx, status).await;
+        }
     }
 
     /// The black book: a banned client is answered at once, before any other work.
@@ -645,29 +679,41 @@ impl Guard {
             .emit(event.with_field("upstream", self.upstream.url.clone()));
     }
 
-    /// Adds the headers policy for `path` to a response.
-    fn apply_headers(&self, path: &str, resp: &mut ResponseHeader, nonce: Option<&CspNonce>) {
-        let set = self.headers.for_path(path);
-        let keep = set.upstream_policy() == UpstreamPolicy::Keep;
-        for name in set.removes() {
-            resp.remove_header(name);
-        }
-        let mut put = |name: &http::HeaderName, value: &HeaderValue| {
-            if !(keep && resp.headers.contains_key(name)) {
-                // insert_header only fails on an invalid value; ours are pre-validated.
-                let _ = match helmet_case(name) {
-                    Some(spelled) => resp.insert_header(spelled, value.clone()),
-                    None => resp.insert_header(name.clone(), value.clone()),
-                };
-            }
+    /// The response phase's changes beyond the request id: the header set for the request's
+    /// path and scheme, the nonce rewriting of HTML, and the scrubbing of 5xx pages.
+    fn harden_response(&self, session: &Session, resp: &mut ResponseHeader, ctx: &mut RequestCtx) {
+        let status = resp.status.as_u16();
+        // 101: the upgraded connection has no page to scrub.
+        let scrub = status >= 500;
+        let info = scrub.then(|| self.request_info(session, ctx));
+        let req = session.req_header();
+        let set = self.headers.for_request(req.uri.path(), ctx.https);
+        let plan = ResponsePlan {
+            set,
+            nonce: ctx.nonce.as_ref(),
+            head: req.method == http::Method::HEAD,
+            http2: session.is_http2(),
+            http10: req.version == http::Version::HTTP_10,
         };
-        match nonce.filter(|_| set.wants_nonce()) {
-            None => set.headers().iter().for_each(|(n, v)| put(n, v)),
-            Some(nonce) => {
-                let mut with_nonce = http::HeaderMap::new();
-                set.apply(&mut with_nonce, Some(nonce));
-                with_nonce.iter().for_each(|(n, v)| put(n, v));
+        let nonce_on_page = if let Some(info) = info.filter(|_| set.scrub_errors()) {
+            let mut event = respond::upstream_error_event(status).with_request(
+                info.id.clone(),
+                info.method,
+                info.host,
+                info.path,
+            );
+            if let Some(f) = &ctx.forwarded {
+                event = event.with_source_ip(f.client_ip);
             }
+            plan.scrub(resp, &mut ctx.body_work, &info.id, event);
+            false
+        } else {
+            plan.nonce_body(resp, &mut ctx.body_work)
+        };
+        let nonce = ctx.nonce.as_ref().filter(|_| nonce_on_page);
+        respond::apply_headers(set, resp, nonce);
+        if let Some(cookies) = set.cookies() {
+            respond::harden_cookies(cookies, resp, ctx.https);
         }
     }
 
@@ -718,8 +764,11 @@ impl Guard {
         let _ = resp.insert_header(CONTENT_LENGTH, body.len().to_string());
         let _ = resp.insert_header("cache-control", "no-store");
         let _ = resp.insert_header(REQUEST_ID, self.request_id_value(ctx));
-        let path = session.req_header().uri.path().to_owned();
-        self.apply_headers(&path, &mut resp, ctx.nonce.as_ref());
+        let set = self
+            .headers
+            .for_request(session.req_header().uri.path(), ctx.https);
+        // Our pages carry no script: their CSP needs no nonce.
+        respond::apply_headers(set, &mut resp, None);
         // The request is being refused: do not keep reading a body we will not use.
         session.set_keepalive(None);
         if session
@@ -829,6 +878,7 @@ impl ProxyHttp for Guard {
             .filter_map(|v| v.to_str().ok());
         let forwarded = self.trusted.resolve(peer, xff);
         let client = forwarded.client_ip;
+        ctx.https = self.tls_listener || (forwarded.peer_trusted && forwarded_https(&req.headers));
         ctx.forwarded = Some(forwarded);
 
         if self.report_link(session, ctx).await? {
@@ -841,8 +891,17 @@ impl ProxyHttp for Guard {
             return Ok(true);
         }
 
+        if self.csp_reports && session.req_header().uri.path() == CSP_REPORT_PATH {
+            self.csp_report(session, ctx, client).await;
+            return Ok(true);
+        }
+
         let req = session.req_header();
-        if self.headers.for_path(req.uri.path()).wants_nonce() {
+        if self
+            .headers
+            .for_request(req.uri.path(), ctx.https)
+            .wants_nonce()
+        {
             ctx.nonce = Some(CspNonce::generate());
         }
         if let Some(auth) = &self.defences.auth {
@@ -959,6 +1018,13 @@ impl ProxyHttp for Guard {
         if let Some(count) = ctx.breached {
             upstream_request.insert_header(BREACHED_HEADER, count.to_string())?;
         }
+        let set = self
+            .headers
+            .for_request(session.req_header().uri.path(), ctx.https);
+        if set.nonce_mode() == NonceMode::Auto && respond::wants_html(incoming) {
+            // The nonce is written into the page as it streams: it must arrive uncompressed.
+            upstream_request.remove_header(&http::header::ACCEPT_ENCODING);
+        }
         match &ctx.nonce {
             Some(nonce) => upstream_request.insert_header(CSP_NONCE, nonce.as_str())?,
             // Never let a client choose the nonce the app will trust.
@@ -1018,11 +1084,7 @@ impl ProxyHttp for Guard {
         upstream_response: &mut ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
-        self.apply_headers(
-            session.req_header().uri.path(),
-            upstream_response,
-            ctx.nonce.as_ref(),
-        );
+        self.harden_response(session, upstream_response, ctx);
         upstream_response.insert_header(REQUEST_ID, self.request_id_value(ctx))?;
         if ctx.watched.is_some() {
             self.auth_outcome(session, upstream_response, ctx);
@@ -1034,11 +1096,14 @@ impl ProxyHttp for Guard {
         &self,
         _session: &mut Session,
         body: &mut Option<Bytes>,
-        _end_of_stream: bool,
-        _ctx: &mut RequestCtx,
+        end_of_stream: bool,
+        ctx: &mut RequestCtx,
     ) -> Result<Option<Duration>> {
         if let Some(chunk) = body {
             self.metrics.body_chunk(chunk.len());
+        }
+        if let Some(event) = ctx.body_work.filter(body, end_of_stream) {
+            self.events.emit(event);
         }
         Ok(None)
     }
@@ -1122,6 +1187,16 @@ impl ProxyHttp for Guard {
         }
         ctx.in_flight = None;
     }
+}
+
+/// Whether a trusted proxy says the client used HTTPS (the first `X-Forwarded-Proto` hop is
+/// the client's).
+fn forwarded_https(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(&X_FORWARDED_PROTO)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
 }
 
 /// The host the client asked for: `Host`, or the authority of an absolute-form target.

@@ -1,19 +1,31 @@
 //! `HeadersConfig` → `HeaderSet`, in the order helmet's middlewares run.
 
+use std::sync::Arc;
+
 use http::header::{self, HeaderName, HeaderValue};
 
-use crate::config::{HeadersConfig, Toggle};
+use crate::config::{HeadersConfig, NonceMode, Toggle};
+use crate::cookies::CookiePolicy;
 use crate::csp;
 use crate::error::PolicyError;
-use crate::policy::{HeaderSet, NonceCsp};
+use crate::policy::{Extras, HeaderSet, NonceCsp};
 
 /// Compiles one set; paths in errors are relative to the table being compiled.
-pub(crate) fn compile_set(cfg: &HeadersConfig) -> Result<HeaderSet, PolicyError> {
-    let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(13);
+///
+/// `plain_http`: the set for responses over plain HTTP, which under `tls_aware` carries no
+/// HSTS (browsers ignore it there anyway) and no `upgrade-insecure-requests`.
+pub(crate) fn compile_set(cfg: &HeadersConfig, plain_http: bool) -> Result<HeaderSet, PolicyError> {
+    let plain_http = plain_http && cfg.tls_aware;
+    let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(14);
     let mut nonce = None;
+    let mut nonce_mode = NonceMode::Off;
+    let mut report = false;
 
     if let Toggle::On(options) = &cfg.content_security_policy {
-        let compiled = csp::compile(options).map_err(|e| e.within(["content_security_policy"]))?;
+        let compiled =
+            csp::compile(options, plain_http).map_err(|e| e.within(["content_security_policy"]))?;
+        nonce_mode = options.nonce;
+        report = options.report;
         nonce = compiled.nonce_parts.map(|parts| NonceCsp {
             index: headers.len(),
             parts,
@@ -46,7 +58,11 @@ pub(crate) fn compile_set(cfg: &HeadersConfig) -> Result<HeaderSet, PolicyError>
             .map_err(|message| PolicyError::new(path, message))?;
         headers.push((header::REFERRER_POLICY, built(value, path)?));
     }
-    if let Toggle::On(options) = &cfg.strict_transport_security {
+    if let Some(options) = cfg
+        .strict_transport_security
+        .as_on()
+        .filter(|_| !plain_http)
+    {
         let mut value = format!("max-age={}", options.max_age.0);
         if options.include_sub_domains {
             value.push_str("; includeSubDomains");
@@ -85,7 +101,29 @@ pub(crate) fn compile_set(cfg: &HeadersConfig) -> Result<HeaderSet, PolicyError>
     if cfg.remove_server {
         removes.push(header::SERVER);
     }
-    Ok(HeaderSet::new(headers, removes, nonce, cfg.upstream))
+    let cookies = match &cfg.cookies {
+        Toggle::Off => None,
+        Toggle::On(options) => Some(Arc::new(
+            CookiePolicy::from_options(options).map_err(|e| e.within(["cookies"]))?,
+        )),
+    };
+    if report {
+        let value = format!("{}=\"{}\"", csp::CSP_REPORT_GROUP, csp::CSP_REPORT_PATH);
+        let value = built(value, ["content_security_policy", "report"])?;
+        headers.push((HeaderName::from_static("reporting-endpoints"), value));
+    }
+    Ok(HeaderSet::new(
+        headers,
+        removes,
+        nonce,
+        Extras {
+            upstream: cfg.upstream,
+            nonce_mode,
+            report,
+            scrub_errors: cfg.scrub_errors,
+        },
+        cookies,
+    ))
 }
 
 /// A header whose name and value are literals of this crate.

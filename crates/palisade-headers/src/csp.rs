@@ -137,8 +137,18 @@ pub(crate) struct CompiledCsp {
     pub(crate) nonce_parts: Option<Vec<String>>,
 }
 
-/// Errors carry paths relative to `content_security_policy`.
-pub(crate) fn compile(options: &ContentSecurityPolicyOptions) -> Result<CompiledCsp, PolicyError> {
+/// Where the guard collects CSP violation reports (`report = true`).
+pub const CSP_REPORT_PATH: &str = "/.palisade/csp-report";
+
+/// The Reporting API endpoint name `report-to` refers to (`Reporting-Endpoints`).
+pub const CSP_REPORT_GROUP: &str = "palisade-csp";
+
+/// Errors carry paths relative to `content_security_policy`. `plain_http` drops
+/// `upgrade-insecure-requests`, which only makes sense on a page served over HTTPS.
+pub(crate) fn compile(
+    options: &ContentSecurityPolicyOptions,
+    plain_http: bool,
+) -> Result<CompiledCsp, PolicyError> {
     let mut result: IndexMap<String, Vec<String>> = IndexMap::new();
     if options.use_defaults {
         for (name, values) in DEFAULT_DIRECTIVES {
@@ -172,6 +182,22 @@ pub(crate) fn compile(options: &ContentSecurityPolicyOptions) -> Result<Compiled
         }
         result.shift_remove("default-src");
     }
+    if plain_http {
+        result.shift_remove("upgrade-insecure-requests");
+    }
+    if options.report {
+        if result.contains_key("report-to") {
+            return Err(PolicyError::new(
+                ["report"],
+                "Content-Security-Policy: report = true sets report-to itself; remove the report-to directive or set report = false",
+            ));
+        }
+        result
+            .entry("report-uri".to_owned())
+            .or_default()
+            .push(CSP_REPORT_PATH.to_owned());
+        result.insert("report-to".to_owned(), vec![CSP_REPORT_GROUP.to_owned()]);
+    }
     if result.is_empty() {
         return Err(PolicyError::new(
             ["directives"],
@@ -183,11 +209,11 @@ pub(crate) fn compile(options: &ContentSecurityPolicyOptions) -> Result<Compiled
     }
 
     let value = render(&result, false);
-    let nonce_parts = if options.nonce {
+    let nonce_parts = if options.nonce.is_on() {
         if !NONCE_DIRECTIVES.iter().any(|n| result.contains_key(*n)) {
             return Err(PolicyError::new(
                 ["nonce"],
-                "Content-Security-Policy: nonce = true needs a script-src or style-src directive to carry the nonce",
+                "Content-Security-Policy: a nonce needs a script-src or style-src directive to carry the nonce",
             ));
         }
         Some(

@@ -48,23 +48,32 @@
 
 mod compile;
 pub mod config;
+pub mod cookies;
 mod csp;
 mod error;
+mod html;
 mod names;
 mod nonce;
 mod path;
+pub mod report;
 mod policy;
+pub mod suggest;
 
 #[cfg(feature = "tower")]
 mod layer;
 #[cfg(feature = "tower")]
 mod service;
 
-pub use config::HeadersConfig;
+pub use config::{HeadersConfig, NonceMode};
+pub use cookies::{CookiePolicy, CookiesOptions};
+pub use csp::{CSP_REPORT_GROUP, CSP_REPORT_PATH};
 pub use error::PolicyError;
 pub use names::helmet_case;
+pub use html::{DEFAULT_REWRITE_MEMORY, NonceRewriter};
 pub use nonce::CspNonce;
 pub use policy::{HeaderSet, Policy, UpstreamPolicy};
+pub use report::{Violation, parse_reports};
+pub use suggest::Suggestion;
 
 #[cfg(feature = "tower")]
 pub use layer::HelmetLayer;

@@ -1,10 +1,13 @@
 //! The compiled policy: header sets ready to apply, picked per request path.
 
+use std::sync::Arc;
+
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 
 use crate::compile::compile_set;
-use crate::config::{HeadersConfig, check_prefix};
+use crate::config::{HeadersConfig, NonceMode, check_prefix};
+use crate::cookies::CookiePolicy;
 use crate::error::PolicyError;
 use crate::nonce::CspNonce;
 
@@ -19,13 +22,34 @@ pub enum UpstreamPolicy {
     Override,
 }
 
-/// A validated config: the base header set and one set per path override.
+/// A validated config: the base header sets and the sets of each path override.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    base: HeaderSet,
-    overrides: Vec<(String, HeaderSet)>,
+    base: Sets,
+    overrides: Vec<(String, Sets)>,
     /// Each override's prefix normalised once, as `select` compares it (same order).
     matchers: Vec<String>,
+}
+
+/// One table compiled twice: for responses over HTTPS and over plain HTTP (identical unless
+/// `tls_aware`).
+#[derive(Debug, Clone)]
+struct Sets {
+    https: HeaderSet,
+    http: HeaderSet,
+}
+
+impl Sets {
+    fn compile(cfg: &HeadersConfig) -> Result<Sets, PolicyError> {
+        Ok(Sets {
+            https: compile_set(cfg, false)?,
+            http: compile_set(cfg, true)?,
+        })
+    }
+
+    fn get(&self, https: bool) -> &HeaderSet {
+        if https { &self.https } else { &self.http }
+    }
 }
 
 impl Policy {
@@ -40,8 +64,8 @@ impl Policy {
 
     /// Validates `cfg` and compiles it. Errors carry the key path inside `HeadersConfig`.
     pub fn from_config(cfg: &HeadersConfig) -> Result<Policy, PolicyError> {
-        let base = compile_set(cfg)?;
-        let mut overrides: Vec<(String, HeaderSet)> = Vec::with_capacity(cfg.path.len());
+        let base = Sets::compile(cfg)?;
+        let mut overrides: Vec<(String, Sets)> = Vec::with_capacity(cfg.path.len());
         for (i, over) in cfg.path.iter().enumerate() {
             let at = |err: PolicyError| err.within(["path".to_owned(), i.to_string()]);
             check_prefix(&over.path).map_err(|m| at(PolicyError::new(["path"], m)))?;
@@ -59,8 +83,8 @@ impl Policy {
                 );
                 return Err(at(PolicyError::new(["path"], message)));
             }
-            let set = compile_set(&over.merged_over(cfg)).map_err(at)?;
-            overrides.push((over.path.clone(), set));
+            let sets = Sets::compile(&over.merged_over(cfg)).map_err(at)?;
+            overrides.push((over.path.clone(), sets));
         }
         let matchers = overrides
             .iter()
@@ -73,13 +97,19 @@ impl Policy {
         })
     }
 
-    /// The set for a request path: the longest matching override prefix, else the base.
+    /// The HTTPS set for a request path: the longest matching override prefix, else the base.
     ///
     /// Prefixes match whole segments: `/admin` covers `/admin` and `/admin/x`, not `/adminx`.
     /// Both sides are compared normalised (percent-decoded, `//`, `.` and `..` resolved,
     /// ASCII case folded), so `/Admin` or `/%61dmin` cannot dodge an override.
     pub fn for_path(&self, path: &str) -> &HeaderSet {
-        self.set(self.select(path))
+        self.set(self.select(path), true)
+    }
+
+    /// The set for a request path and the scheme the client used (see
+    /// [`for_path`](Self::for_path)). `https` is whether the client's connection is HTTPS.
+    pub fn for_request(&self, path: &str, https: bool) -> &HeaderSet {
+        self.set(self.select(path), https)
     }
 
     /// Which set `for_path` picks: `None` for the base, else an override index. Lets the tower
@@ -97,20 +127,34 @@ impl Policy {
             .map(|(i, _)| i)
     }
 
-    pub(crate) fn set(&self, selected: Option<usize>) -> &HeaderSet {
+    pub(crate) fn set(&self, selected: Option<usize>, https: bool) -> &HeaderSet {
         selected
             .and_then(|i| self.overrides.get(i))
-            .map_or(&self.base, |(_, set)| set)
+            .map_or(&self.base, |(_, sets)| sets)
+            .get(https)
     }
 
-    /// The base set.
+    /// The base set for HTTPS responses.
     pub fn base(&self) -> &HeaderSet {
-        &self.base
+        &self.base.https
     }
 
-    /// `(prefix, set)` for each path override, in config order.
-    pub fn overrides(&self) -> impl Iterator<Item = (&str, &HeaderSet)> {
-        self.overrides.iter().map(|(p, s)| (p.as_str(), s))
+    /// The base set for responses over plain HTTP.
+    pub fn base_http(&self) -> &HeaderSet {
+        &self.base.http
+    }
+
+    /// `(prefix, HTTPS set, plain-HTTP set)` for each path override, in config order.
+    pub fn overrides(&self) -> impl Iterator<Item = (&str, &HeaderSet, &HeaderSet)> {
+        self.overrides
+            .iter()
+            .map(|(p, s)| (p.as_str(), &s.https, &s.http))
+    }
+
+    /// Whether any set collects CSP reports (the guard then answers
+    /// [`CSP_REPORT_PATH`](crate::CSP_REPORT_PATH)).
+    pub fn collects_csp_reports(&self) -> bool {
+        self.base.https.csp_report() || self.overrides.iter().any(|(_, s)| s.https.csp_report())
     }
 }
 
@@ -125,7 +169,17 @@ pub struct HeaderSet {
     headers: Vec<(HeaderName, HeaderValue)>,
     removes: Vec<HeaderName>,
     nonce: Option<NonceCsp>,
-    upstream: UpstreamPolicy,
+    extras: Extras,
+    cookies: Option<Arc<CookiePolicy>>,
+}
+
+/// What a set asks of the proxy beyond headers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Extras {
+    pub(crate) upstream: UpstreamPolicy,
+    pub(crate) nonce_mode: NonceMode,
+    pub(crate) report: bool,
+    pub(crate) scrub_errors: bool,
 }
 
 /// Where the CSP sits in `headers`, and its value cut at the nonce slots.
@@ -140,14 +194,21 @@ impl HeaderSet {
         headers: Vec<(HeaderName, HeaderValue)>,
         removes: Vec<HeaderName>,
         nonce: Option<NonceCsp>,
-        upstream: UpstreamPolicy,
+        extras: Extras,
+        cookies: Option<Arc<CookiePolicy>>,
     ) -> Self {
         Self {
             headers,
             removes,
             nonce,
-            upstream,
+            extras,
+            cookies,
         }
+    }
+
+    /// How the app's `Set-Cookie` headers are hardened; `None` when `cookies = false`.
+    pub fn cookies(&self) -> Option<&CookiePolicy> {
+        self.cookies.as_deref()
     }
 
     /// Headers to add, in helmet's order. A nonce-carrying CSP appears without its nonce.
@@ -165,9 +226,24 @@ impl HeaderSet {
         self.nonce.is_some()
     }
 
+    /// How the nonce reaches pages (`Off` when [`wants_nonce`](Self::wants_nonce) is false).
+    pub fn nonce_mode(&self) -> NonceMode {
+        self.extras.nonce_mode
+    }
+
     /// What happens to headers the upstream already sent.
     pub fn upstream_policy(&self) -> UpstreamPolicy {
-        self.upstream
+        self.extras.upstream
+    }
+
+    /// Whether the CSP points violation reports at the guard.
+    pub fn csp_report(&self) -> bool {
+        self.extras.report
+    }
+
+    /// Whether the upstream's 5xx pages are replaced.
+    pub fn scrub_errors(&self) -> bool {
+        self.extras.scrub_errors
     }
 
     /// Applies the set to a response's headers.
@@ -203,7 +279,7 @@ impl HeaderSet {
             headers.remove(name);
         }
         for (i, (name, value)) in self.headers.iter().enumerate() {
-            if self.upstream == UpstreamPolicy::Keep && headers.contains_key(name) {
+            if self.extras.upstream == UpstreamPolicy::Keep && headers.contains_key(name) {
                 continue;
             }
             let value = match (&self.nonce, nonce) {

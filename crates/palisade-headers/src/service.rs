@@ -19,12 +19,23 @@ use crate::policy::Policy;
 pub struct HelmetService<S> {
     inner: S,
     policy: Arc<Policy>,
+    https: bool,
 }
 
 impl<S> HelmetService<S> {
-    /// Wraps `inner`.
+    /// Wraps `inner`, whose clients reach it over HTTPS (helmet's assumption).
     pub fn new(inner: S, policy: Arc<Policy>) -> Self {
-        Self { inner, policy }
+        Self::with_scheme(inner, policy, true)
+    }
+
+    /// Wraps `inner`; `https: false` for a server clients reach over plain HTTP, which then
+    /// gets the `tls_aware` set (no HSTS, no `upgrade-insecure-requests`).
+    pub fn with_scheme(inner: S, policy: Arc<Policy>, https: bool) -> Self {
+        Self {
+            inner,
+            policy,
+            https,
+        }
     }
 
     /// The wrapped service.
@@ -47,14 +58,14 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let selected = self.policy.select(req.uri().path());
-        let wants_nonce = self.policy.set(selected).wants_nonce();
+        let wants_nonce = self.policy.set(selected, self.https).wants_nonce();
         let nonce = wants_nonce.then(CspNonce::generate);
         if let Some(nonce) = &nonce {
             req.extensions_mut().insert(nonce.clone());
         }
         ResponseFuture {
             inner: self.inner.call(req),
-            policy: Some((Arc::clone(&self.policy), selected)),
+            policy: Some((Arc::clone(&self.policy), selected, self.https)),
             nonce,
         }
     }
@@ -65,7 +76,7 @@ pin_project_lite::pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        policy: Option<(Arc<Policy>, Option<usize>)>,
+        policy: Option<(Arc<Policy>, Option<usize>, bool)>,
         nonce: Option<CspNonce>,
     }
 }
@@ -79,8 +90,8 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
-        if let Some((policy, selected)) = this.policy.take() {
-            let set = policy.set(selected);
+        if let Some((policy, selected, https)) = this.policy.take() {
+            let set = policy.set(selected, https);
             set.apply(response.headers_mut(), this.nonce.as_ref());
         }
         Poll::Ready(Ok(response))

@@ -252,7 +252,7 @@ const OVERRIDES: &str = r#"
 #[test]
 fn path_overrides_longest_prefix_wins_and_inherit_base() {
     let p = policy(OVERRIDES);
-    let prefixes: Vec<&str> = p.overrides().map(|(prefix, _)| prefix).collect();
+    let prefixes: Vec<&str> = p.overrides().map(|(prefix, _, _)| prefix).collect();
     assert_eq!(prefixes, ["/admin", "/admin/embed", "/static/"]);
 
     for path in [

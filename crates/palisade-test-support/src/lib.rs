@@ -12,4 +12,4 @@ mod upstream;
 pub use blackhole::Blackhole;
 pub use guard::{GuardProcess, free_port};
 pub use raw::{RawResponse, raw_get};
-pub use upstream::{LOGIN_PASSWORD, TestUpstream};
+pub use upstream::{LOGIN_PASSWORD, PAGE_SCRIPTS, STACK_TRACE, TestUpstream};

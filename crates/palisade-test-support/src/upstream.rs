@@ -36,7 +36,10 @@ impl TestUpstream {
     ///
     /// Routes: `/echo` (the request as JSON), `/slow/{ms}`, `/download/{bytes}`
     /// (streamed), `/upload` (counts a streamed body), `/ws` (WebSocket echo),
-    /// `/own-headers` (sets X-Frame-Options, X-Powered-By, Server), `/peer` (the client address).
+    /// `/own-headers` (sets X-Frame-Options, X-Powered-By, Server), `/peer` (the client address),
+    /// `/page` (an HTML page streamed in small chunks that cut through its tags, see
+    /// [`PAGE_SCRIPTS`]), `/json` (JSON that contains markup), `/fail/{status}` (that status
+    /// with a stack-trace page), `/cookies` (several `Set-Cookie`s), `/not-modified` (304).
     ///
     /// It runs on a thread of its own, so it works from sync and async tests alike.
     pub fn start() -> TestUpstream {
@@ -100,6 +103,11 @@ fn app() -> Router {
         .route("/own-headers", get(own_headers))
         .route("/peer", get(peer))
         .route("/login", post(login))
+        .route("/page", get(page))
+        .route("/json", get(json_with_markup))
+        .route("/fail/{status}", any(fail))
+        .route("/cookies", get(cookies))
+        .route("/not-modified", get(not_modified))
 }
 
 /// The one password `/login` accepts.
@@ -223,4 +231,72 @@ async fn own_headers() -> impl IntoResponse {
         ],
         "own headers",
     )
+}
+
+/// How many elements of `/page` should receive a CSP nonce (scripts, styles, style sheets).
+pub const PAGE_SCRIPTS: usize = 6;
+
+/// The stack trace `/fail/{status}` answers with: it must never reach a client.
+pub const STACK_TRACE: &str = "TypeError: Cannot read properties of undefined (reading 'id')\n    at getUser (/srv/app/routes/users.js:42:17)";
+
+async fn page() -> Response {
+    let html = concat!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>t</title>",
+        "<link rel=\"stylesheet\" href=\"/app.css\"><link rel=\"icon\" href=\"/favicon.ico\">",
+        "<style>body { color: #333 }</style>",
+        "<script src=\"/app.js\" defer></script>",
+        "<script>window.config = { greeting: '<script>' };</script>",
+        "</head><body><h1 onclick=\"alert(1)\">Hello</h1>",
+        "<SCRIPT type=\"module\">import('/m.js')</SCRIPT>",
+        "<p>text with a < sign and </p><!-- <script>not a tag</script> -->",
+        "<script nonce=\"app-chosen\">console.log('x')</script>",
+        "</body></html>",
+    );
+    // Cuts every few bytes, through tag names and attributes: the guard must cope with
+    // markup arriving in any pieces.
+    let pieces: Vec<Result<Bytes, std::io::Error>> = html
+        .as_bytes()
+        .chunks(7)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    Response::builder()
+        .header("content-type", "text/html; charset=utf-8")
+        .header("etag", "\"v1\"")
+        .body(Body::from_stream(futures_util::stream::iter(pieces)))
+        .unwrap_or_default()
+}
+
+async fn json_with_markup() -> impl IntoResponse {
+    (
+        [("content-type", "application/json")],
+        r#"{"html":"<script>x()</script><style></style>"}"#,
+    )
+}
+
+async fn fail(Path(status): Path<u16>) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("x-powered-by", "Express")
+        .body(Body::from(format!("<pre>{STACK_TRACE}</pre>")))
+        .unwrap_or_default()
+}
+
+async fn cookies() -> Response {
+    Response::builder()
+        .header("content-type", "text/plain")
+        .header("set-cookie", "sid=abc123; Path=/")
+        .header("set-cookie", "XSRF-TOKEN=t0k; Path=/")
+        .header("set-cookie", "theme=dark; SameSite=Strict; Priority=High")
+        .header("set-cookie", "__Host-id=1; Domain=example.com; Path=/app")
+        .body(Body::from("cookies"))
+        .unwrap_or_default()
+}
+
+async fn not_modified() -> Response {
+    Response::builder()
+        .status(304)
+        .header("etag", "\"v1\"")
+        .body(Body::empty())
+        .unwrap_or_default()
 }

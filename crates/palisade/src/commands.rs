@@ -165,13 +165,24 @@ pub fn headers(args: HeadersArgs) -> Result<(), Failure> {
             e.message()
         ))
     })?;
+    let https = !args.http;
+    let scheme = if https { "HTTPS" } else { "plain-HTTP" };
     match &args.path {
-        Some(path) => print_set(&format!("responses under {path}"), policy.for_path(path)),
+        Some(path) => print_set(
+            &format!("{scheme} responses under {path}"),
+            policy.for_request(path, https),
+        ),
         None => {
-            print_set("all responses", policy.base());
-            for (prefix, set) in policy.overrides() {
+            let base = if https {
+                policy.base()
+            } else {
+                policy.base_http()
+            };
+            print_set(&format!("all {scheme} responses"), base);
+            for (prefix, on_https, on_http) in policy.overrides() {
                 println!();
-                print_set(&format!("responses under {prefix}"), set);
+                let set = if https { on_https } else { on_http };
+                print_set(&format!("{scheme} responses under {prefix}"), set);
             }
         }
     }
@@ -194,8 +205,23 @@ fn print_set(title: &str, set: &HeaderSet) {
         "# headers the app already sent: {:?}",
         set.upstream_policy()
     );
-    if set.wants_nonce() {
-        println!("# a fresh CSP nonce per response (sent to the app as X-Csp-Nonce)");
+    match set.nonce_mode() {
+        palisade_headers::NonceMode::Off => {}
+        palisade_headers::NonceMode::Header => {
+            println!("# a fresh CSP nonce per response (sent to the app as X-Csp-Nonce)")
+        }
+        palisade_headers::NonceMode::Auto => println!(
+            "# a fresh CSP nonce per response, written into every <script> and <style> of HTML pages"
+        ),
+    }
+    if set.csp_report() {
+        println!(
+            "# CSP violation reports collected at {}",
+            palisade_headers::CSP_REPORT_PATH
+        );
+    }
+    if set.scrub_errors() {
+        println!("# the app's 5xx pages are replaced (originals go to the event log)");
     }
 }
 

@@ -44,7 +44,9 @@ fn helmet_subset(
 #[test]
 fn defaults_match_helmet_byte_for_byte() {
     let up = TestUpstream::start();
-    let guard = GuardProcess::start(bin(), &up.url(), "", "");
+    // Helmet sends HSTS and upgrade-insecure-requests over plain HTTP too; palisade only on
+    // HTTPS unless told to behave like helmet.
+    let guard = GuardProcess::start(bin(), &up.url(), "", "[headers]\ntls_aware = false\n");
     let expected = helmet_defaults();
     let names: Vec<String> = expected.iter().map(|(n, _)| n.clone()).collect();
 
@@ -105,6 +107,7 @@ fn options_and_path_overrides_apply_per_request() {
 [headers]
 strict_transport_security = { max_age = 63072000, include_sub_domains = true, preload = true }
 x_powered_by = false
+tls_aware = false
 
 [headers.content_security_policy]
 report_only = true

@@ -17,8 +17,13 @@ pub struct ContentSecurityPolicyOptions {
     pub directives: Directives,
     /// Send `Content-Security-Policy-Report-Only` instead.
     pub report_only: bool,
-    /// Append a per-response `'nonce-…'` to `script-src` and `style-src`.
-    pub nonce: bool,
+    /// A per-response `'nonce-…'` in `script-src` and `style-src`: `false`; `true` (or
+    /// `"header"`) hands it to the app in `X-Csp-Nonce` to write into its pages; `"auto"` has
+    /// the guard write it into every `<script>`/`<style>` of HTML responses (no code change).
+    pub nonce: NonceMode,
+    /// Collect violation reports at the guard: adds `report-uri` and `report-to` pointing at
+    /// [`CSP_REPORT_PATH`](crate::CSP_REPORT_PATH) and a `Reporting-Endpoints` header.
+    pub report: bool,
     /// Allow a policy without `default-src` (helmet's `dangerouslyDisableDefaultSrc`).
     pub dangerously_disable_default_src: bool,
 }
@@ -29,7 +34,8 @@ impl Default for ContentSecurityPolicyOptions {
             use_defaults: true,
             directives: Directives::default(),
             report_only: false,
-            nonce: false,
+            nonce: NonceMode::Off,
+            report: false,
             dangerously_disable_default_src: false,
         }
     }
@@ -98,6 +104,64 @@ impl Serialize for DirectiveValue {
         match self {
             DirectiveValue::Values(values) => values.serialize(serializer),
             DirectiveValue::Remove => serializer.serialize_bool(false),
+        }
+    }
+}
+
+/// How the CSP nonce gets into pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum NonceMode {
+    /// No nonce.
+    #[default]
+    Off,
+    /// The app writes it: the guard sends it upstream in `X-Csp-Nonce` (`nonce = true`).
+    Header,
+    /// The guard rewrites HTML responses, adding it to every script and style element.
+    Auto,
+}
+
+impl NonceMode {
+    /// Whether the CSP carries a nonce at all.
+    pub fn is_on(self) -> bool {
+        self != NonceMode::Off
+    }
+}
+
+impl<'de> Deserialize<'de> for NonceMode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NonceVisitor;
+
+        impl Visitor<'_> for NonceVisitor {
+            type Value = NonceMode;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#"`false`, `true`, "header" or "auto""#)
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<NonceMode, E> {
+                Ok(if v { NonceMode::Header } else { NonceMode::Off })
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NonceMode, E> {
+                match v {
+                    "off" => Ok(NonceMode::Off),
+                    "header" => Ok(NonceMode::Header),
+                    "auto" => Ok(NonceMode::Auto),
+                    other => Err(E::invalid_value(Unexpected::Str(other), &self)),
+                }
+            }
+        }
+
+        deserializer.deserialize_any(NonceVisitor)
+    }
+}
+
+impl Serialize for NonceMode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            NonceMode::Off => serializer.serialize_bool(false),
+            NonceMode::Header => serializer.serialize_bool(true),
+            NonceMode::Auto => serializer.serialize_str("auto"),
         }
     }
 }

@@ -14,7 +14,7 @@ mod toggle;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use self::csp::{ContentSecurityPolicyOptions, DirectiveValue, Directives};
+pub use self::csp::{ContentSecurityPolicyOptions, DirectiveValue, Directives, NonceMode};
 pub use self::options::{
     CoepPolicy, CoopPolicy, CorpPolicy, CrossOriginEmbedderPolicyOptions,
     CrossOriginOpenerPolicyOptions, CrossOriginResourcePolicyOptions, FrameAction, MaxAge,
@@ -23,6 +23,7 @@ pub use self::options::{
     XPermittedCrossDomainPoliciesOptions,
 };
 pub use self::toggle::Toggle;
+use crate::cookies::CookiesOptions;
 use crate::policy::UpstreamPolicy;
 
 /// `[headers]`: helmet's options plus palisade's `remove_server`, `upstream` and path overrides.
@@ -69,6 +70,17 @@ pub struct HeadersConfig {
     pub remove_server: bool,
     /// What to do with a header the upstream already sent; `keep`.
     pub upstream: UpstreamPolicy,
+    /// Send `Strict-Transport-Security` and CSP's `upgrade-insecure-requests` only on HTTPS
+    /// responses (TLS at the guard, or `X-Forwarded-Proto: https` from a trusted proxy); on.
+    /// Helmet sends them always: over plain HTTP (localhost, an intranet) the upgrade
+    /// directive sends every subresource to an `https://` that does not answer.
+    pub tls_aware: bool,
+    /// `[headers.cookies]`: `Secure` (on HTTPS), `HttpOnly` and `SameSite=Lax` added to the
+    /// app's `Set-Cookie` headers, with per-cookie exceptions; `false` leaves cookies alone.
+    pub cookies: Toggle<CookiesOptions>,
+    /// Replace the body of the upstream's 5xx answers with a clean page naming the request
+    /// id; the original (stack traces and all) goes to the event log only. Off.
+    pub scrub_errors: bool,
     /// `[[headers.path]]` overrides for path prefixes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<PathOverride>,
@@ -93,6 +105,9 @@ impl Default for HeadersConfig {
             x_xss_protection: true,
             remove_server: false,
             upstream: UpstreamPolicy::Keep,
+            tls_aware: true,
+            cookies: Toggle::on(),
+            scrub_errors: false,
             path: Vec::new(),
         }
     }
@@ -170,6 +185,12 @@ pub struct PathOverride {
     /// See [`HeadersConfig::upstream`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream: Option<UpstreamPolicy>,
+    /// See [`HeadersConfig::tls_aware`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_aware: Option<bool>,
+    /// See [`HeadersConfig::scrub_errors`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scrub_errors: Option<bool>,
 }
 
 impl PathOverride {
@@ -219,6 +240,11 @@ impl PathOverride {
             x_xss_protection: pick(&self.x_xss_protection, &base.x_xss_protection),
             remove_server: pick(&self.remove_server, &base.remove_server),
             upstream: pick(&self.upstream, &base.upstream),
+            tls_aware: pick(&self.tls_aware, &base.tls_aware),
+            // Cookies are the site's, not a path's: a cookie set under one prefix is sent
+            // everywhere its Path allows.
+            cookies: base.cookies.clone(),
+            scrub_errors: pick(&self.scrub_errors, &base.scrub_errors),
             path: Vec::new(),
         }
     }
