@@ -19,12 +19,13 @@
 //!   reason a configured `same_site = "none"` is not added over plain HTTP.
 //! - Name prefixes are matched ASCII case-insensitively, as the user-agent algorithm of
 //!   RFC 6265bis does ("Storing cookies", the steps rejecting `__Secure-` and `__Host-`
-//!   cookies; Chrome, Firefox and Safari follow it). The server-side section still asks servers
-//!   to send the exact spelling, but what matters here is what a browser will refuse: it drops
-//!   `__host-id` without `Secure` just as it drops `__Host-id`. On HTTPS, `__Secure-` gets
-//!   `Secure`; `__Host-` also gets `Path=/` and loses `Domain`; the `__Http-`/`__Host-Http-`
-//!   prefixes of later drafts (Chrome, Safari) also get `HttpOnly`. Over plain HTTP they cannot
-//!   be repaired and are reported as [`Change::SecurePrefixNeedsHttps`].
+//!   cookies, case-insensitive since draft 11; Chromium and WebKit match so). The server-side
+//!   section still asks servers to send the exact spelling, but what matters here is what a
+//!   browser will refuse: it drops `__host-id` without `Secure` just as it drops `__Host-id`.
+//!   On HTTPS, `__Secure-` gets `Secure`; `__Host-` also gets `Path=/` and loses `Domain`; the
+//!   `__Http-`/`__Host-Http-` prefixes of later drafts (Chromium, WebKit) also get `HttpOnly`.
+//!   Over plain HTTP they cannot be repaired and are reported as
+//!   [`Change::SecurePrefixNeedsHttps`].
 //! - A malformed header (control bytes, no `=` in the first pair, an empty name) is returned
 //!   unchanged: browsers ignore it anyway, and a rewrite must never make matters worse.
 //!
@@ -286,7 +287,8 @@ impl Default for CookiePolicy {
 }
 
 impl CookiePolicy {
-    /// Validates the options. Error paths start at `cookies` inside `HeadersConfig`.
+    /// Validates the options. Error paths are relative to the `cookies` table (e.g. `["name",
+    /// "sid", "secure"]`); [`Policy::from_config`](crate::Policy::from_config) prefixes them.
     ///
     /// Errors: a name that is not an RFC 6265 token; `SameSite=None` without `Secure` (browsers
     /// reject such a cookie); `secure = false` for a `__Secure-`/`__Host-` name or
@@ -299,7 +301,7 @@ impl CookiePolicy {
         };
         if defaults.same_site == Some(SameSite::None) && !defaults.secure {
             return Err(PolicyError::new(
-                ["cookies", "same_site"],
+                ["same_site"],
                 "same_site = \"none\" needs secure = true: browsers reject a SameSite=None cookie without Secure",
             ));
         }
@@ -315,7 +317,7 @@ impl CookiePolicy {
         }
         for (name, exception) in &options.name {
             let at = |field: Option<&str>, message: String| {
-                let mut path = vec!["cookies", "name", name.as_str()];
+                let mut path = vec!["name", name.as_str()];
                 path.extend(field);
                 PolicyError::new(path, message)
             };

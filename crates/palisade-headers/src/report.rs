@@ -457,7 +457,7 @@ fn bounded(text: &str, max: usize) -> String {
 }
 
 /// The URL without query, fragment or `user:password@`.
-pub(crate) fn strip_url(url: &str) -> String {
+fn strip_url(url: &str) -> String {
     let end = url.find(['?', '#']).unwrap_or(url.len());
     let url = &url[..end];
     if let Some(scheme_end) = url.find("://") {

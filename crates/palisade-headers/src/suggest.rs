@@ -56,7 +56,7 @@
 //! ```
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 use serde::Serialize;
 use url::Url;
@@ -192,12 +192,6 @@ impl RejectReason {
             RejectReason::NotRestricted => "the current policy does not restrict this directive".to_owned(),
             RejectReason::UnknownDirective => "not a directive a source can be added to".to_owned(),
         }
-    }
-}
-
-impl fmt::Display for RejectReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.explain(SuggestOptions::default().min_clients))
     }
 }
 
@@ -413,7 +407,8 @@ fn host_source_allows(have: &str, origin: &str) -> bool {
     let rest = match have.split_once("://") {
         Some((scheme, rest)) if scheme_allows(scheme, want_scheme) => rest,
         Some(_) => return false,
-        // No scheme: the page's, which is not known here; accept the secure upgrade case.
+        // No scheme means the page's own, not known here: counted as a match, so at worst a
+        // source is not proposed.
         None => have,
     };
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -428,7 +423,7 @@ fn host_source_allows(have: &str, origin: &str) -> bool {
                     .to_ascii_lowercase()
                     .ends_with(&format!(".{}", parent.to_ascii_lowercase()))
         }
-        None => host.eq_ignore_ascii_case(want_host),
+        None => host == "*" || host.eq_ignore_ascii_case(want_host),
     };
     host_ok && (port == Some("*") || port == want_port)
 }

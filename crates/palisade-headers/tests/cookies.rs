@@ -366,15 +366,15 @@ fn config_errors_name_the_key() {
         }
     };
     let err = policy_err("secure = false\nsame_site = \"none\"");
-    assert_eq!(err.path(), ["cookies", "same_site"]);
+    assert_eq!(err.path(), ["same_site"]);
     assert!(err.message().contains("needs secure = true"), "{err}");
     let err = policy_err("[name.embed]\nsame_site = \"none\"\nsecure = false");
-    assert_eq!(err.path(), ["cookies", "name", "embed"]);
+    assert_eq!(err.path(), ["name", "embed"]);
     assert!(err.message().contains("SameSite=None"), "{err}");
     let err = policy_err("[name.__Host-sid]\nsecure = false");
-    assert_eq!(err.path(), ["cookies", "name", "__Host-sid", "secure"]);
+    assert_eq!(err.path(), ["name", "__Host-sid", "secure"]);
     let err = policy_err("[name.__Http-sid]\nhttp_only = false");
-    assert_eq!(err.path(), ["cookies", "name", "__Http-sid", "http_only"]);
+    assert_eq!(err.path(), ["name", "__Http-sid", "http_only"]);
 
     // Names built in code are checked too.
     let mut options = CookiesOptions::default();
@@ -382,7 +382,7 @@ fn config_errors_name_the_key() {
         .name
         .insert("a;b".to_owned(), CookieException::default());
     let err = CookiePolicy::from_options(&options).unwrap_err();
-    assert_eq!(err.path(), ["cookies", "name", "a;b"]);
+    assert_eq!(err.path(), ["name", "a;b"]);
 }
 
 #[test]
@@ -393,4 +393,16 @@ fn options_round_trip_through_toml() {
     assert_eq!(options, back);
     assert_eq!(options.same_site, SameSiteOption::Add(SameSite::Strict));
     assert_eq!(options.name["sid"].same_site, Some(SameSiteOption::Off));
+}
+
+#[test]
+fn errors_through_the_headers_config_name_the_full_key() {
+    let cfg: palisade_headers::HeadersConfig =
+        toml::from_str("[cookies]\nsecure = false\nsame_site = \"none\"").unwrap();
+    let err = palisade_headers::Policy::from_config(&cfg).unwrap_err();
+    assert_eq!(err.path(), ["cookies", "same_site"]);
+    let cfg: palisade_headers::HeadersConfig =
+        toml::from_str("[cookies.name.__Secure-id]\nsecure = false").unwrap();
+    let err = palisade_headers::Policy::from_config(&cfg).unwrap_err();
+    assert_eq!(err.path(), ["cookies", "name", "__Secure-id", "secure"]);
 }

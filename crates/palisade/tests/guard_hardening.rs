@@ -265,6 +265,41 @@ fn csp_reports_are_stored_as_events() {
     let before = up.requests();
     post("application/csp-report", legacy);
     assert_eq!(up.requests(), before);
+
+    // The stored reports become a proposal for the policy.
+    let out = std::process::Command::new(bin())
+        .args([
+            "headers",
+            "csp-suggest",
+            "--min-clients",
+            "1",
+            "--json",
+            "--config",
+        ])
+        .arg(guard.config_path())
+        .arg("--database")
+        .arg(guard.dir().join("palisade.db"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let suggestion: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let proposed = suggestion["proposed_policy"].as_str().unwrap();
+    assert!(
+        proposed.contains("https://cdn.example.net"),
+        "{suggestion:#}"
+    );
+    assert!(
+        suggestion["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["blocked"] == "inline"),
+        "inline code is never allowlisted: {suggestion:#}"
+    );
 }
 
 #[test]
