@@ -10,6 +10,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use palisade_guard::GuardServer;
+use palisade_headers::NonceMode;
+use palisade_headers::config::Toggle;
 use serde::Deserialize;
 
 use crate::Failure;
@@ -22,7 +24,16 @@ const DEMO_PASSWORD: &str = "correct horse battery staple";
 
 /// Runs the demo until Ctrl-C.
 pub fn run(args: DemoArgs) -> Result<(), Failure> {
-    let loaded = load_config(args.config.as_deref())?;
+    let mut loaded = load_config(args.config.as_deref())?;
+    if loaded.text.is_empty() {
+        // On built-in defaults the demo also shows what Helmet cannot do: nonces written into
+        // the app's pages, and its 5xx stack traces kept out of the browser.
+        let headers = &mut loaded.config.headers;
+        headers.scrub_errors = true;
+        if let Toggle::On(csp) = &mut headers.content_security_policy {
+            csp.nonce = NonceMode::Auto;
+        }
+    }
     let app_listener = TcpListener::bind("127.0.0.1:0").context("binding the demo app")?;
     let app_addr = app_listener.local_addr().context("demo app address")?;
     let listen = args.listen.unwrap_or_else(|| prefer("127.0.0.1:8080"));
@@ -110,6 +121,16 @@ fn print_banner(
         "  curl -si -d 'email=<script>alert(1)</script>&password=x' http://{guard}/login | head -1"
     );
     println!("  curl -si http://{guard}/.env | head -1");
+    println!("\nBeyond Helmet (see docs/headers.md):");
+    println!(
+        "  curl -s -H 'Accept: text/html' http://{guard}/ | grep -o '<script nonce=[^>]*>'   # nonce written in"
+    );
+    println!(
+        "  curl -si http://{app}/boom | tail -2; curl -si http://{guard}/boom | tail -2   # stack trace scrubbed"
+    );
+    println!(
+        "  curl -si http://{guard}/login -d 'email={DEMO_EMAIL}&password={DEMO_PASSWORD}' | grep -i set-cookie"
+    );
     println!("  curl -si -A 'sqlmap/1.8' http://{guard}/ | head -1");
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
@@ -147,6 +168,7 @@ pub fn app() -> Router {
         .route("/login", get(login_form).post(login))
         .route("/account", get(account))
         .route("/api/items", get(items))
+        .route("/boom", get(boom))
         .layer(axum::middleware::map_response(
             |mut res: Response| async move {
                 // Express announces itself; the guard removes it.
@@ -159,9 +181,22 @@ pub fn app() -> Router {
 
 async fn home() -> Html<&'static str> {
     Html(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>palisade demo</title></head>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>palisade demo</title>\
+         <script>document.documentElement.dataset.js = 'on';</script></head>\
          <body><h1>Demo shop</h1><p><a href=\"/login\">Sign in</a> · <a href=\"/api/items\">API</a></p></body></html>",
     )
+}
+
+/// A bug, rendered the way Express does in development: the stack trace in the page.
+async fn boom() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html(
+            "<pre>TypeError: Cannot read properties of undefined (reading 'price')\n    \
+             at itemTotal (/srv/shop/routes/cart.js:27:31)\n    at Layer.handle (/srv/shop/node_modules/express/lib/router/layer.js:95:5)</pre>",
+        ),
+    )
+        .into_response()
 }
 
 async fn login_form() -> Html<&'static str> {

@@ -66,6 +66,23 @@ fn demo_serves_the_sample_app_behind_the_guard() {
     assert!(guarded.header("X-Request-Id").is_some());
     assert!(String::from_utf8_lossy(&guarded.body).contains("Demo shop"));
 
+    // On defaults the demo writes the CSP nonce into its pages and scrubs its stack traces.
+    let page = raw_get(guard_addr, "/", &[("Accept", "text/html")]);
+    let csp = page.header("Content-Security-Policy").unwrap().to_owned();
+    let nonce = csp
+        .split(['\'', ' ', ';'])
+        .find_map(|s| s.strip_prefix("nonce-"))
+        .expect("a nonce in the policy")
+        .to_owned();
+    assert!(
+        String::from_utf8_lossy(&page.body).contains(&format!("<script nonce=\"{nonce}\">")),
+        "the page's inline script carries the policy's nonce"
+    );
+    let boom = raw_get(guard_addr, "/boom", &[]);
+    assert_eq!(boom.status(), 500);
+    assert!(!String::from_utf8_lossy(&boom.body).contains("TypeError"));
+    assert!(String::from_utf8_lossy(&raw_get(app_addr, "/boom", &[]).body).contains("TypeError"));
+
     let api = raw_get(guard_addr, "/api/items", &[]);
     assert!(String::from_utf8_lossy(&api.body).contains("Lamp"));
 
