@@ -716,6 +716,10 @@ fn hsts_at_least_six_months() {
         100,
         Grade::APlus,
     );
+    // Six months passes the test, but is too short for the preload list it asks for.
+    let report = hsts(Some("max-age=15552000; includeSubDomains; preload")).grade();
+    let note = report.test(HSTS).note.clone().unwrap();
+    assert!(note.contains("requires includeSubDomains"), "{note}");
 }
 
 #[test]

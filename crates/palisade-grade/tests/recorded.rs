@@ -178,6 +178,11 @@ fn django_login_with_secure_settings_collects_every_bonus_it_can() {
         ],
     );
     assert_eq!((report.score, report.grade), (130, Grade::APlus));
+    let hsts = report.test(Test::StrictTransportSecurity);
+    assert!(
+        hsts.note.as_deref().unwrap().contains("qualifies"),
+        "{hsts:?}"
+    );
 }
 
 #[test]

@@ -19,6 +19,7 @@
 mod admin;
 pub mod auth;
 mod conn;
+mod csp_report;
 pub mod defence;
 pub mod detect;
 mod error;
@@ -27,7 +28,6 @@ pub mod forwarded;
 pub mod metrics;
 pub mod proxy;
 mod respond;
-mod csp_report;
 mod server;
 pub mod settings;
 mod supervised;

@@ -55,8 +55,8 @@ mod html;
 mod names;
 mod nonce;
 mod path;
-pub mod report;
 mod policy;
+pub mod report;
 pub mod suggest;
 
 #[cfg(feature = "tower")]
@@ -68,8 +68,8 @@ pub use config::{HeadersConfig, NonceMode};
 pub use cookies::{CookiePolicy, CookiesOptions};
 pub use csp::{CSP_REPORT_GROUP, CSP_REPORT_PATH};
 pub use error::PolicyError;
-pub use names::helmet_case;
 pub use html::{DEFAULT_REWRITE_MEMORY, NonceRewriter};
+pub use names::helmet_case;
 pub use nonce::CspNonce;
 pub use policy::{HeaderSet, Policy, UpstreamPolicy};
 pub use report::{Violation, parse_reports};

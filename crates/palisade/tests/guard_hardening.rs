@@ -393,3 +393,50 @@ async fn set_cookie_is_hardened_with_per_cookie_exceptions() {
     let resp = raw_get(off.addr, "/cookies", &[]);
     assert_eq!(resp.header("set-cookie"), Some("sid=abc123; Path=/"));
 }
+
+#[tokio::test]
+async fn the_guard_over_https_grades_a_plus() {
+    let up = TestUpstream::start();
+    let (guard, _client, dir) = tls_guard(&up, "");
+    // The guard's certificate is self-signed: it is its own CA.
+    let cert = dir.path().join("cert.pem");
+    // An app with no headers of its own and a session cookie without any flag: the guard's
+    // output is what is graded.
+    let out = std::process::Command::new(bin())
+        .args(["headers", "check", "--json", "--ca-cert"])
+        .arg(&cert)
+        .arg(format!("https://localhost:{}/cookies", guard.addr.port()))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["grade"], "A+", "{report:#}");
+    let result = |test: &str| {
+        report["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["test"] == test)
+            .map(|t| t["result"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        result("cookies"),
+        "cookies-secure-with-httponly-sessions-and-samesite",
+        "{report:#}"
+    );
+    assert_eq!(
+        result("strict-transport-security"),
+        "hsts-implemented-max-age-at-least-six-months",
+        "{report:#}"
+    );
+
+    // The same app without the guard fails.
+    let direct = std::process::Command::new(bin())
+        .args(["headers", "check", "--json"])
+        .arg(format!("{}/cookies", up.url()))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&direct.stdout).unwrap();
+    assert_eq!(report["grade"], "F", "{report:#}");
+}

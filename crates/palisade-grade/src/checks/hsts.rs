@@ -11,16 +11,28 @@ pub(crate) const SIX_MONTHS: i64 = 15_552_000;
 /// The Observatory parses at most this much of the header, against hostile values.
 const MAX_HEADER: usize = 1024;
 
+/// hstspreload.org accepts a site only with `includeSubDomains` and a max-age of a year.
+const PRELOAD_MAX_AGE: i64 = 31_536_000;
+
+/// The parsed header.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Hsts {
+    max_age: Option<i64>,
+    include_subdomains: bool,
+    preload: bool,
+}
+
 pub(crate) fn check(observation: &Observation) -> TestResult {
     let response = &observation.response;
-    let mut note = None;
+    let mut parsed = None;
     let mut result = if !response.is_https() {
-        note = Some("the page was not served over HTTPS".to_owned());
         Expectation::HstsNotImplementedNoHttps
     } else if response.certificate == Certificate::Invalid {
         Expectation::HstsInvalidCert
     } else if let Some(header) = response.joined("strict-transport-security") {
-        parse(truncate(&header, MAX_HEADER))
+        let (result, hsts) = parse(truncate(&header, MAX_HEADER));
+        parsed = hsts;
+        result
     } else {
         Expectation::HstsNotImplemented
     };
@@ -36,29 +48,44 @@ pub(crate) fn check(observation: &Observation) -> TestResult {
         result,
         Verdict::passing(pass),
     );
-    match note {
-        Some(note) => outcome.with_note(note),
+    match parsed.filter(|h| h.preload && result != Expectation::HstsPreloaded) {
+        Some(h) if h.include_subdomains && h.max_age.is_some_and(|a| a >= PRELOAD_MAX_AGE) => {
+            outcome.with_note(
+                "asks for preloading and qualifies (includeSubDomains, max-age of a year); \
+                 the preload list itself is not consulted",
+            )
+        }
+        Some(_) => outcome.with_note(
+            "asks for preloading, but the preload list requires includeSubDomains and \
+             max-age=31536000 or more",
+        ),
         None => outcome,
     }
 }
 
-fn parse(header: &str) -> Expectation {
+/// The result for the header, and its directives when it could be read.
+fn parse(header: &str) -> (Expectation, Option<Hsts>) {
     // A comma means the header was sent more than once (joined), which the Observatory
     // refuses.
     if header.contains(',') {
-        return Expectation::HstsHeaderInvalid;
+        return (Expectation::HstsHeaderInvalid, None);
     }
-    let mut max_age = None;
+    let mut hsts = Hsts::default();
     for parameter in header.split(';').map(|p| p.trim().to_ascii_lowercase()) {
         if let Some(value) = parameter.strip_prefix("max-age=") {
-            max_age = parse_int(truncate(value, 120));
+            hsts.max_age = parse_int(truncate(value, 120));
+        } else if parameter == "includesubdomains" {
+            hsts.include_subdomains = true;
+        } else if parameter == "preload" {
+            hsts.preload = true;
         }
     }
-    match max_age {
+    let result = match hsts.max_age {
         None => Expectation::HstsHeaderInvalid,
         Some(age) if age < SIX_MONTHS => Expectation::HstsImplementedMaxAgeLessThanSixMonths,
         Some(_) => Expectation::HstsImplementedMaxAgeAtLeastSixMonths,
-    }
+    };
+    (result, Some(hsts))
 }
 
 /// JavaScript's `parseInt(value, 10)` (leading blanks, a sign, then digits), but also taking
@@ -93,29 +120,52 @@ fn truncate(s: &str, max_chars: usize) -> &str {
 mod tests {
     use super::*;
 
+    fn result(header: &str) -> Expectation {
+        parse(header).0
+    }
+
     #[test]
     fn parses_max_age() {
         assert_eq!(
-            parse("max-age=31536000; includeSubDomains; preload"),
+            result("max-age=31536000; includeSubDomains; preload"),
             Expectation::HstsImplementedMaxAgeAtLeastSixMonths
         );
         assert_eq!(
-            parse("max-age=15552000"),
+            result("max-age=15552000"),
             Expectation::HstsImplementedMaxAgeAtLeastSixMonths
         );
         assert_eq!(
-            parse("max-age=15551999"),
+            result("max-age=15551999"),
             Expectation::HstsImplementedMaxAgeLessThanSixMonths
         );
         assert_eq!(
-            parse("MAX-AGE=\"63072000\""),
+            result("MAX-AGE=\"63072000\""),
             Expectation::HstsImplementedMaxAgeAtLeastSixMonths
         );
-        assert_eq!(parse("includeSubDomains"), Expectation::HstsHeaderInvalid);
-        assert_eq!(parse("max-age=abc"), Expectation::HstsHeaderInvalid);
+        assert_eq!(result("includeSubDomains"), Expectation::HstsHeaderInvalid);
+        assert_eq!(result("max-age=abc"), Expectation::HstsHeaderInvalid);
         assert_eq!(
-            parse("max-age=31536000, max-age=31536000"),
+            result("max-age=31536000, max-age=31536000"),
             Expectation::HstsHeaderInvalid
+        );
+    }
+
+    #[test]
+    fn parses_include_subdomains_and_preload() {
+        assert_eq!(
+            parse(" max-age=63072000 ;INCLUDESUBDOMAINS; Preload ").1,
+            Some(Hsts {
+                max_age: Some(63_072_000),
+                include_subdomains: true,
+                preload: true,
+            })
+        );
+        assert_eq!(
+            parse("max-age=300").1,
+            Some(Hsts {
+                max_age: Some(300),
+                ..Hsts::default()
+            })
         );
     }
 }
