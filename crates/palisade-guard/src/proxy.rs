@@ -683,19 +683,11 @@ impl Guard {
     /// path and scheme, the nonce rewriting of HTML, and the scrubbing of 5xx pages.
     fn harden_response(&self, session: &Session, resp: &mut ResponseHeader, ctx: &mut RequestCtx) {
         let status = resp.status.as_u16();
-        // 101: the upgraded connection has no page to scrub.
-        let scrub = status >= 500;
-        let info = scrub.then(|| self.request_info(session, ctx));
-        let req = session.req_header();
-        let set = self.headers.for_request(req.uri.path(), ctx.https);
-        let plan = ResponsePlan {
-            set,
-            nonce: ctx.nonce.as_ref(),
-            head: req.method == http::Method::HEAD,
-            http2: session.is_http2(),
-            http10: req.version == http::Version::HTTP_10,
-        };
-        let nonce_on_page = if let Some(info) = info.filter(|_| set.scrub_errors()) {
+        let set = self
+            .headers
+            .for_request(session.req_header().uri.path(), ctx.https);
+        let scrub = (set.scrub_errors() && status >= 500).then(|| {
+            let info = self.request_info(session, ctx);
             let mut event = respond::upstream_error_event(status).with_request(
                 info.id.clone(),
                 info.method,
@@ -705,10 +697,22 @@ impl Guard {
             if let Some(f) = &ctx.forwarded {
                 event = event.with_source_ip(f.client_ip);
             }
-            plan.scrub(resp, &mut ctx.body_work, &info.id, event);
-            false
-        } else {
-            plan.nonce_body(resp, &mut ctx.body_work)
+            (info.id, event)
+        });
+        let req = session.req_header();
+        let plan = ResponsePlan {
+            set,
+            nonce: ctx.nonce.as_ref(),
+            head: req.method == http::Method::HEAD,
+            http2: session.is_http2(),
+            http10: req.version == http::Version::HTTP_10,
+        };
+        let nonce_on_page = match scrub {
+            Some((id, event)) => {
+                plan.scrub(resp, &mut ctx.body_work, &id, event);
+                false
+            }
+            None => plan.nonce_body(resp, &mut ctx.body_work),
         };
         let nonce = ctx.nonce.as_ref().filter(|_| nonce_on_page);
         respond::apply_headers(set, resp, nonce);
