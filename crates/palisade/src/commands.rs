@@ -63,6 +63,21 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     Ok(Loaded { config, name, text })
 }
 
+/// The config (explicit, ./palisade.toml or defaults) and its compiled headers policy; a
+/// policy error names the file and the `headers.…` key.
+pub fn load_policy(explicit: Option<&Path>) -> Result<(Loaded, Policy), Failure> {
+    let loaded = load_config(explicit)?;
+    let policy = Policy::from_config(&loaded.config.headers).map_err(|e| {
+        Failure::Input(format!(
+            "{}: `headers.{}`: {}",
+            loaded.name,
+            e.path().join("."),
+            e.message()
+        ))
+    })?;
+    Ok((loaded, policy))
+}
+
 /// `palisade guard`
 pub fn guard(args: GuardArgs) -> Result<(), Failure> {
     let loaded = load_config(args.config.as_deref())?;
@@ -156,15 +171,7 @@ pub fn headers(args: HeadersArgs) -> Result<(), Failure> {
         Some(HeadersCommand::CspSuggest(suggest)) => return crate::csp_suggest::run(suggest),
         None => {}
     }
-    let loaded = load_config(args.config.as_deref())?;
-    let policy = Policy::from_config(&loaded.config.headers).map_err(|e| {
-        Failure::Input(format!(
-            "{}: `headers.{}`: {}",
-            loaded.name,
-            e.path().join("."),
-            e.message()
-        ))
-    })?;
+    let (_, policy) = load_policy(args.config.as_deref())?;
     let https = !args.http;
     let scheme = if https { "HTTPS" } else { "plain-HTTP" };
     match &args.path {

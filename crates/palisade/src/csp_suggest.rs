@@ -13,7 +13,7 @@ use palisade_headers::suggest::{Observation, SuggestOptions, Suggestion};
 
 use crate::Failure;
 use crate::cli::CspSuggestArgs;
-use crate::commands::load_config;
+use crate::commands::load_policy;
 
 /// The newest this many reports are read: plenty to see every source a site uses, and a
 /// bound on memory however long the guard has been collecting.
@@ -21,15 +21,7 @@ const MAX_REPORTS: usize = 100_000;
 
 /// Proposes the CSP allowlist from stored reports.
 pub fn run(args: CspSuggestArgs) -> Result<(), Failure> {
-    let loaded = load_config(args.config.as_deref())?;
-    let policy = Policy::from_config(&loaded.config.headers).map_err(|e| {
-        Failure::Input(format!(
-            "{}: `headers.{}`: {}",
-            loaded.name,
-            e.path().join("."),
-            e.message()
-        ))
-    })?;
+    let (loaded, policy) = load_policy(args.config.as_deref())?;
     let current = current_policy(&policy).ok_or_else(|| {
         Failure::Input(format!(
             "{}: no Content-Security-Policy is configured ([headers] content_security_policy = false), so there is nothing to extend",

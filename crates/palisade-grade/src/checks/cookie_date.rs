@@ -1,6 +1,8 @@
 //! The cookie date format (RFC 6265 §5.1.1), which browsers and the Observatory's cookie jar
 //! parse leniently: `Thu, 01-Jan-1970 00:00:00 GMT`, `Thursday, 01 Jan 70 …` all work.
 
+use palisade_core::date::Date;
+
 /// Seconds since the Unix epoch, or `None` when the date is not one.
 pub(crate) fn parse(value: &str) -> Option<i64> {
     let (mut time, mut day, mut month, mut year) = (None, None, None, None);
@@ -30,11 +32,15 @@ pub(crate) fn parse(value: &str) -> Option<i64> {
     } else if year <= 69 {
         year += 2000;
     }
-    if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+    if year < 1601 || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+    let date = Date::from_ymd(
+        i32::try_from(year).ok()?,
+        u8::try_from(month).ok()?,
+        u8::try_from(day).ok()?,
+    )?;
+    Some(date.days() * 86_400 + hour * 3_600 + minute * 60 + second)
 }
 
 fn is_delimiter(c: char) -> bool {
@@ -70,17 +76,6 @@ fn parse_month(token: &str) -> Option<i64> {
     let prefix = token.get(..3)?.to_ascii_lowercase();
     let index = MONTHS.iter().position(|m| *m == prefix)?;
     i64::try_from(index).ok().map(|i| i + 1)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
