@@ -173,23 +173,19 @@ pub fn headers(args: HeadersArgs) -> Result<(), Failure> {
     }
     let (_, policy) = load_policy(args.config.as_deref())?;
     let https = !args.http;
-    let scheme = if https { "HTTPS" } else { "plain-HTTP" };
+    let over = if https { "" } else { " over plain HTTP" };
     match &args.path {
         Some(path) => print_set(
-            &format!("{scheme} responses under {path}"),
+            &format!("responses under {path}{over}"),
             policy.for_request(path, https),
         ),
         None => {
-            let base = if https {
-                policy.base()
-            } else {
-                policy.base_http()
-            };
-            print_set(&format!("all {scheme} responses"), base);
+            let base = if https { policy.base() } else { policy.base_http() };
+            print_set(&format!("all responses{over}"), base);
             for (prefix, on_https, on_http) in policy.overrides() {
                 println!();
                 let set = if https { on_https } else { on_http };
-                print_set(&format!("{scheme} responses under {prefix}"), set);
+                print_set(&format!("responses under {prefix}{over}"), set);
             }
         }
     }
