@@ -13,3 +13,26 @@ pub use blackhole::Blackhole;
 pub use guard::{GuardProcess, free_port};
 pub use raw::{RawResponse, raw_get};
 pub use upstream::{LOGIN_PASSWORD, PAGE_SCRIPTS, STACK_TRACE, TestUpstream};
+
+/// The twelve headers `helmet()` (8.3) sends with no options, in its order (as in
+/// shared/data/helmet-defaults.json).
+pub const HELMET_DEFAULTS: &[(&str, &str)] = &[
+    (
+        "Content-Security-Policy",
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+    ),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Origin-Agent-Cluster", "?1"),
+    ("Referrer-Policy", "no-referrer"),
+    (
+        "Strict-Transport-Security",
+        "max-age=31536000; includeSubDomains",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-DNS-Prefetch-Control", "off"),
+    ("X-Download-Options", "noopen"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("X-Permitted-Cross-Domain-Policies", "none"),
+    ("X-XSS-Protection", "0"),
+];

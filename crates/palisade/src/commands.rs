@@ -180,7 +180,11 @@ pub fn headers(args: HeadersArgs) -> Result<(), Failure> {
             policy.for_request(path, https),
         ),
         None => {
-            let base = if https { policy.base() } else { policy.base_http() };
+            let base = if https {
+                policy.base()
+            } else {
+                policy.base_http()
+            };
             print_set(&format!("all responses{over}"), base);
             for (prefix, on_https, on_http) in policy.overrides() {
                 println!();

@@ -12,29 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use palisade_test_support::HELMET_DEFAULTS;
 use tempfile::TempDir;
-
-/// The twelve headers `helmet()` sends with no options, in its order.
-const HELMET_DEFAULTS: &[(&str, &str)] = &[
-    (
-        "Content-Security-Policy",
-        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
-    ),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
-    ("Origin-Agent-Cluster", "?1"),
-    ("Referrer-Policy", "no-referrer"),
-    (
-        "Strict-Transport-Security",
-        "max-age=31536000; includeSubDomains",
-    ),
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-DNS-Prefetch-Control", "off"),
-    ("X-Download-Options", "noopen"),
-    ("X-Frame-Options", "SAMEORIGIN"),
-    ("X-Permitted-Cross-Domain-Policies", "none"),
-    ("X-XSS-Protection", "0"),
-];
 
 /// What a finished command left behind.
 struct Run {

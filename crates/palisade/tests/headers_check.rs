@@ -8,33 +8,12 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
+use palisade_test_support::HELMET_DEFAULTS;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::{self, pki_types::PrivateKeyDer};
-
-/// The twelve headers `helmet()` sends with no options (helmet 8.3.0), in its order.
-const HELMET_DEFAULTS: &[(&str, &str)] = &[
-    (
-        "Content-Security-Policy",
-        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
-    ),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
-    ("Origin-Agent-Cluster", "?1"),
-    ("Referrer-Policy", "no-referrer"),
-    (
-        "Strict-Transport-Security",
-        "max-age=31536000; includeSubDomains",
-    ),
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-DNS-Prefetch-Control", "off"),
-    ("X-Download-Options", "noopen"),
-    ("X-Frame-Options", "SAMEORIGIN"),
-    ("X-Permitted-Cross-Domain-Policies", "none"),
-    ("X-XSS-Protection", "0"),
-];
 
 const SESSION_COOKIE: &str = "sessionid=3f1c9a; Path=/; Secure; HttpOnly; SameSite=Strict";
 
