@@ -297,8 +297,12 @@ impl Monitor {
             });
         }
         let window = ms(s.users_per_ip.window);
-        st.users
-            .touch(user.to_owned(), now, window, list_cap(s.users_per_ip.count));
+        // An empty username is a failure whose log line named nobody (a Postfix SASL
+        // failure): it counts for the IP and its prefix, not for any user.
+        if !user.is_empty() {
+            st.users
+                .touch(user.to_owned(), now, window, list_cap(s.users_per_ip.count));
+        }
         if st.users.count(now, window) >= s.users_per_ip.count as usize
             && now >= st.stuffing_quiet_until
         {
@@ -326,6 +330,9 @@ impl Monitor {
         }
 
         // Per user: risk level, and many IPs.
+        if user.is_empty() {
+            return;
+        }
         let us = match self.users.get_mut(user) {
             Some(us) => us,
             None => self
@@ -366,6 +373,9 @@ impl Monitor {
 
     fn success(&mut self, attempt: &Attempt, ip: IpAddr, now: Timestamp, out: &mut Vec<Decision>) {
         let user = attempt.username.as_str();
+        if user.is_empty() {
+            return;
+        }
         let prefix = self.prefix(ip);
         let known = self.known.contains(user, prefix);
         if known && let Some(us) = self.users.peek_mut(user) {

@@ -604,3 +604,43 @@ fn unknown_outcomes_are_not_counted_and_reports_feed_the_monitor() {
     );
     assert!(bad.is_err());
 }
+
+/// A log line that names no user (a Postfix SASL failure): the IP's windows count it, no
+/// user's do, so many such IPs never look like a stuffing attack on one "empty" user.
+#[test]
+fn failures_without_a_username_count_for_the_ip_only() {
+    let s = settings("");
+    let mut m = s.monitor();
+    let mut decisions = Vec::new();
+    for i in 0..10u8 {
+        let from = IpAddr::from([198, 51, 100, 10 + i]);
+        let attempt = palisade_auth::Attempt::reported("mail", String::new(), None);
+        decisions.extend(m.observe(&attempt, Outcome::Failure, from, t(i64::from(i))));
+    }
+    assert!(
+        !decisions.iter().any(|d| matches!(
+            d,
+            Decision::StuffingOnUser { .. } | Decision::UserAtRisk { .. }
+        )),
+        "{decisions:?}"
+    );
+    let attacker = ip("203.0.113.9");
+    let mut brute = false;
+    for i in 0..10 {
+        let attempt = palisade_auth::Attempt::reported("mail", String::new(), None);
+        brute |= m
+            .observe(&attempt, Outcome::Failure, attacker, t(100 + i))
+            .iter()
+            .any(|d| matches!(d, Decision::BruteForce { .. }));
+    }
+    assert!(
+        brute,
+        "ten anonymous failures from one IP are a brute force"
+    );
+    let attempt = palisade_auth::Attempt::reported("mail", String::new(), None);
+    assert!(
+        m.observe(&attempt, Outcome::Success, attacker, t(200))
+            .iter()
+            .all(|d| !matches!(d, Decision::NewIpLogin { .. }))
+    );
+}

@@ -26,6 +26,12 @@ pub enum Category {
     RateLimited,
     /// A login failed.
     AuthFailure,
+    /// An SSH login failed (read from sshd's log by `palisade watch`).
+    SshAuthFailure,
+    /// An FTP login failed (vsftpd, ProFTPD, Pure-FTPd logs).
+    FtpAuthFailure,
+    /// A mail login failed (Postfix or Dovecot SASL/IMAP/POP3).
+    MailAuthFailure,
     /// Many failed logins from one source.
     BruteForce,
     /// Many usernames tried from one source, or one username from many.
@@ -70,6 +76,9 @@ const NAMED: &[(&str, Category)] = &[
     ("scanner", Category::Scanner),
     ("rate_limited", Category::RateLimited),
     ("auth_failure", Category::AuthFailure),
+    ("ssh_auth_failure", Category::SshAuthFailure),
+    ("ftp_auth_failure", Category::FtpAuthFailure),
+    ("mail_auth_failure", Category::MailAuthFailure),
     ("brute_force", Category::BruteForce),
     ("credential_stuffing", Category::CredentialStuffing),
     ("breached_password", Category::BreachedPassword),
@@ -112,9 +121,8 @@ impl Category {
         match self {
             MaliciousTraffic | SensitiveFileProbe | Scanner => &["intrusion_detection", "web"],
             RateLimited => &["network", "web"],
-            AuthFailure | BruteForce | CredentialStuffing | BreachedPassword | NewIpLogin => {
-                &["authentication"]
-            }
+            AuthFailure | SshAuthFailure | FtpAuthFailure | MailAuthFailure | BruteForce
+            | CredentialStuffing | BreachedPassword | NewIpLogin => &["authentication"],
             AccountChange => &["iam"],
             IpBanned | IpUnbanned => &["intrusion_detection", "network"],
             UpstreamDown | UpstreamError => &["network", "web"],

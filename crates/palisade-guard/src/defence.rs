@@ -107,7 +107,18 @@ pub(crate) struct RequestInfo {
     pub path: String,
 }
 
-impl RequestInfo {
+/// Where a decision came from, written into its events: a request through the guard, or a
+/// log line `palisade watch` read.
+pub(crate) trait Origin {
+    /// Adds what is known of the origin to an event.
+    fn stamp(&self, event: Event) -> Event;
+    /// A ban's reason, as the black book keeps it.
+    fn reason(&self, reason: String) -> String {
+        reason
+    }
+}
+
+impl Origin for RequestInfo {
     fn stamp(&self, event: Event) -> Event {
         event.with_request(
             self.id.clone(),
@@ -184,7 +195,7 @@ impl Defences {
     }
 
     /// Counts an offence toward the client's score; a resulting ban is announced.
-    pub fn offence(&self, offence: &Offence, req: Option<&RequestInfo>) {
+    pub fn offence(&self, offence: &Offence, req: Option<&dyn Origin>) {
         let Some(book) = &self.book else { return };
         match book.state.record(offence, Timestamp::now()) {
             Ok(Some(ban)) => self.announce(&ban, offence.ip, req),
@@ -200,7 +211,7 @@ impl Defences {
         ttl: Duration,
         source: BanSource,
         reason: &str,
-        req: Option<&RequestInfo>,
+        req: Option<&dyn Origin>,
     ) -> Option<Ban> {
         let book = self.book.as_ref()?;
         let now = Timestamp::now();
@@ -219,12 +230,12 @@ impl Defences {
     }
 
     /// The `ip_banned` event of a new ban.
-    pub fn announce(&self, ban: &Ban, ip: IpAddr, req: Option<&RequestInfo>) {
+    pub fn announce(&self, ban: &Ban, ip: IpAddr, req: Option<&dyn Origin>) {
         self.events.emit(ban_event(ban, Some(ip), req));
     }
 
     /// A client went over a rate limit: a throttled event, and a small offence.
-    pub fn rate_limited(&self, ip: IpAddr, quota: &str, req: &RequestInfo) {
+    pub fn rate_limited(&self, ip: IpAddr, quota: &str, req: &dyn Origin) {
         if !self.throttle.allow(ip, Instant::now()) {
             return;
         }
@@ -244,7 +255,7 @@ impl Defences {
 
     /// Acts on the login monitor's decisions: each becomes an event; bans first (so a ban
     /// is not announced twice by the scores), then offences, then mails.
-    pub fn decide(&self, decisions: Vec<Decision>, req: Option<&RequestInfo>) {
+    pub fn decide(&self, decisions: Vec<Decision>, req: Option<&dyn Origin>) {
         for d in &decisions {
             if let Some((ip, ttl)) = d.ban() {
                 let source = match d {
@@ -252,6 +263,10 @@ impl Defences {
                     _ => BanSource::Rule,
                 };
                 let reason = d.to_event().message;
+                let reason = match req {
+                    Some(r) => r.reason(reason),
+                    None => reason,
+                };
                 self.ban_ip(ip, ttl, source, &reason, req);
             }
         }
@@ -266,9 +281,10 @@ impl Defences {
                     Category::CredentialStuffing,
                     event.message.clone(),
                 )),
+                // The origin may have named the failure's service (`ssh_auth_failure`).
                 Decision::AuthFailure { ip, .. } => Some(Offence::new(
                     *ip,
-                    Category::AuthFailure,
+                    event.category.clone(),
                     event.message.clone(),
                 )),
                 _ => None,
@@ -331,7 +347,7 @@ impl Defences {
 }
 
 /// The `ip_banned` event for a ban (`ip`: the client that triggered it, when one did).
-pub(crate) fn ban_event(ban: &Ban, ip: Option<IpAddr>, req: Option<&RequestInfo>) -> Event {
+pub(crate) fn ban_event(ban: &Ban, ip: Option<IpAddr>, req: Option<&dyn Origin>) -> Event {
     let until = ban
         .expires_at
         .map_or_else(|| "permanent".to_owned(), Timestamp::rfc3339);

@@ -79,7 +79,7 @@ pub(crate) fn inspect(engine: &Engine, req: &RequestHeader, body: &[u8]) -> Verd
 }
 
 /// The event for a verdict over the threshold.
-pub(crate) fn event(verdict: &Verdict, blocked: bool) -> Event {
+pub fn event(verdict: &Verdict, blocked: bool) -> Event {
     let families: Vec<Family> = verdict.findings.iter().map(|f| f.family).collect();
     let category = if families.contains(&Family::Scanner)
         && families

@@ -31,6 +31,7 @@ mod respond;
 mod server;
 pub mod settings;
 mod supervised;
+pub mod watch;
 
 pub use admin::serve_app_admin;
 pub use auth::{AuthGuardSettings, Mailer};
@@ -41,3 +42,4 @@ pub use forwarded::TrustedProxies;
 pub use server::{GuardServer, OnExit};
 pub use settings::{GuardSettings, Timeouts, TlsFiles, Upstream};
 pub use supervised::Supervised;
+pub use watch::{LogLogin, LoginFeed};

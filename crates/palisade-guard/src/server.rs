@@ -30,6 +30,7 @@ pub struct GuardServer {
     server: Server,
     metrics: Arc<GuardMetrics>,
     drain: Duration,
+    defences: Arc<Defences>,
 }
 
 /// Runs once, just before the process exits after a shutdown (flush the event store…).
@@ -140,7 +141,7 @@ impl GuardServer {
                 .map_err(|e| GuardError::Metrics(e.to_string()))?;
             server.add_service(background_service(
                 "palisade admin",
-                AdminService::new(listener, handle, admin_token, events, defences)
+                AdminService::new(listener, handle, admin_token, events, defences.clone())
                     .with_app(supervised.map(|s| s.control)),
             ));
         }
@@ -148,7 +149,14 @@ impl GuardServer {
             server,
             metrics,
             drain: settings.timeouts.drain,
+            defences,
         })
+    }
+
+    /// A handle for `[[watch]]` sources running in this process: their logins count in the
+    /// same windows and scores as the proxy's.
+    pub fn login_feed(&self) -> crate::watch::LoginFeed {
+        crate::watch::LoginFeed::new(self.defences.clone())
     }
 
     /// Serves until SIGTERM or SIGINT, then drains in-flight requests (up to the drain

@@ -73,6 +73,9 @@ impl Default for ScoreConfig {
             (Category::MaliciousTraffic, 25.0),
             (Category::SensitiveFileProbe, 20.0),
             (Category::AuthFailure, 10.0),
+            (Category::SshAuthFailure, 10.0),
+            (Category::FtpAuthFailure, 10.0),
+            (Category::MailAuthFailure, 10.0),
             (Category::RateLimited, 5.0),
         ]
         .into_iter()

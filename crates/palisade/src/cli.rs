@@ -62,6 +62,65 @@ pub enum Command {
     /// Breached passwords: build the compact index from a Have I Been Pwned file.
     #[command(subcommand)]
     Pwned(PwnedCommand),
+    /// Follow SSH, FTP, mail and web logs (`[[watch]]`): failed logins feed the black book,
+    /// `[[enforce]]` puts its bans in the firewall. `watch test FILE` tries a parser.
+    Watch(WatchArgs),
+}
+
+/// `palisade watch [test FILE]`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct WatchArgs {
+    /// Try a parser on a log file instead of watching.
+    #[command(subcommand)]
+    pub command: Option<WatchCommand>,
+    /// Config file with `[[watch]]` sources [default: ./palisade.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Read sources without a saved position from their beginning (a backfill), not the end.
+    #[arg(long)]
+    pub from_start: bool,
+    /// Print the firewall commands `[[enforce]]` would run instead of running them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Read what the sources hold now, then exit (instead of following them).
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// `palisade watch test`
+#[derive(Debug, Subcommand)]
+pub enum WatchCommand {
+    /// Print each line a parser matches in FILE: IP, user, outcome; then totals.
+    Test(WatchTestArgs),
+}
+
+/// `palisade watch test FILE [--parser NAME | --regex RE | --filter FILE]`
+#[derive(Debug, Args)]
+pub struct WatchTestArgs {
+    /// The log file (`-` for standard input).
+    pub file: PathBuf,
+    /// A built-in parser: sshd, vsftpd, proftpd, pure-ftpd, postfix, dovecot, nginx, apache.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["regex", "filter"])]
+    pub parser: Option<String>,
+    /// A custom regex with named groups `ip`, `user`, `outcome` (repeatable).
+    #[arg(long, value_name = "REGEX", conflicts_with = "filter")]
+    pub regex: Vec<String>,
+    /// A fail2ban filter.d file.
+    #[arg(long, value_name = "FILE")]
+    pub filter: Option<PathBuf>,
+    /// The service of a custom parser's logins.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Only the totals.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also print the lines no parser matched.
+    #[arg(long)]
+    pub missed: bool,
+    /// JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `palisade blackbook …`

@@ -102,8 +102,15 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
         }
     }
     let (emit, on_exit) = start_events(rt.events)?;
+    let detect = settings.detect.clone();
+    let state = settings.blackbook.as_ref().map(|b| b.state.clone());
     let server =
         GuardServer::build(settings, rt.admin_token, emit).context("starting the guard")?;
+    let attached = crate::watch::attach(&loaded, &server, &detect, state)?;
+    let on_exit: OnExit = Box::new(move || {
+        drop(attached);
+        on_exit();
+    });
     tracing::info!(%listen, %upstream, "guard listening on {scheme}://{listen}, proxying to {upstream}");
     if let Some(admin) = admin {
         tracing::info!(
@@ -151,6 +158,8 @@ pub fn config(cmd: ConfigCommand) -> Result<(), Failure> {
                 ..Overrides::default()
             };
             loaded.runtime(&over)?;
+            crate::watch::plan(&loaded)?;
+            crate::enforce::check(&loaded)?;
             println!("{}: ok", loaded.name);
             Ok(())
         }

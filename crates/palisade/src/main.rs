@@ -14,11 +14,13 @@ mod config;
 mod csp_suggest;
 mod demo;
 mod detect;
+mod enforce;
 mod events;
 mod headers_check;
 mod outdated;
 mod run;
 mod update;
+mod watch;
 mod yanked;
 
 use cli::{Cli, Command};
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Alerts(cmd) => events::alerts(cmd),
         Command::Blackbook(args) => blackbook::run(args),
         Command::Pwned(cmd) => blackbook::pwned(cmd),
+        Command::Watch(args) => watch::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

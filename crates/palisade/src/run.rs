@@ -157,6 +157,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         control: supervisor.clone() as Arc<dyn AppControl>,
         hold: rt.run.hold,
     };
+    let detect = guard.detect.clone();
+    let state = guard.blackbook.as_ref().map(|b| b.state.clone());
     let server = match GuardServer::build_supervised(guard, Some(token), emit, Some(supervised)) {
         Ok(s) => s,
         Err(e) => {
@@ -187,7 +189,15 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             })
             .context("starting the exit watcher")?;
     }
+    let attached = match crate::watch::attach(&loaded, &server, &detect, state) {
+        Ok(a) => a,
+        Err(e) => {
+            run_cleanup(&cleanup);
+            return Err(e);
+        }
+    };
     server.run_then(Box::new(move || {
+        drop(attached);
         run_cleanup(&cleanup);
     }))
 }

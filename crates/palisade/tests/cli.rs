@@ -163,6 +163,7 @@ fn help_lists_exactly_the_working_subcommands() {
             "alerts",
             "blackbook",
             "pwned",
+            "watch",
             "help"
         ],
         "{}",
@@ -806,4 +807,102 @@ fn config_print_never_shows_the_report_link_secret() {
     assert!(!run.stdout.contains("s3cret"), "{}", run.stdout);
     let printed = scratch.write("printed.toml", &run.stdout);
     scratch.run(&["config", "check", printed]).expect_code(2);
+}
+
+// ---------------------------------------------------------------- watch
+
+#[test]
+fn config_check_locates_bad_watch_sources_and_actions() {
+    let scratch = Scratch::new();
+    for (name, text, at, needle) in [
+        (
+            "parser.toml",
+            "[[watch]]\npath = \"/var/log/auth.log\"\nparser = \"sshdd\"\n",
+            "parser.toml:3:",
+            "unknown parser `sshdd`",
+        ),
+        (
+            "regex.toml",
+            "[[watch]]\npath = \"/x.log\"\nregex = ['failed (?P<user>\\S+)']\n",
+            "regex.toml:3:",
+            "ip",
+        ),
+        (
+            "both.toml",
+            "[[watch]]\npath = \"/x.log\"\n",
+            "both.toml:1:",
+            "exactly one of `parser`, `regex` or `fail2ban_filter`",
+        ),
+        (
+            "filter.toml",
+            "[[watch]]\npath = \"/x.log\"\nfail2ban_filter = \"no-such-filter.conf\"\n",
+            "filter.toml:3:",
+            "no-such-filter.conf",
+        ),
+        (
+            "enforce.toml",
+            "[[enforce]]\nkind = \"command\"\nban = \"echo {address}\"\nunban = \"echo {ip}\"\n",
+            "enforce.toml",
+            "address",
+        ),
+    ] {
+        let file = scratch.write(name, text);
+        scratch
+            .run(&["config", "check", file])
+            .expect_code(2)
+            .stderr_has(at)
+            .stderr_has(needle);
+    }
+}
+
+#[test]
+fn watch_test_prints_each_login_and_the_totals() {
+    let scratch = Scratch::new();
+    let log = scratch.write(
+        "auth.log",
+        "Nov 28 10:00:01 host sshd[1]: Failed password for root from 203.0.113.7 port 4 ssh2\n\
+         Nov 28 10:00:02 host CRON[2]: pam_unix(cron:session): session opened for user root\n\
+         Nov 28 10:00:03 host sshd[3]: Accepted publickey for deploy from 2001:db8::5 port 9 ssh2\n",
+    );
+    scratch
+        .run(&["watch", "test", log, "--parser", "sshd"])
+        .expect_code(0)
+        .stdout_has("failure  203.0.113.7")
+        .stdout_has("root")
+        .stdout_has("success  2001:db8::5")
+        .stdout_has("3 lines, 1 failures, 1 successes, 0 requests, 1 not matched");
+    scratch
+        .run(&[
+            "watch",
+            "test",
+            log,
+            "--regex",
+            r"Failed password for (?P<user>\S+) from (?P<ip>\S+)",
+            "--json",
+        ])
+        .expect_code(0)
+        .stdout_has(r#""ip":"203.0.113.7""#)
+        .stdout_has(r#""failures":1"#);
+    scratch
+        .run(&["watch", "test", log, "--parser", "nope"])
+        .expect_code(2)
+        .stderr_has("unknown parser `nope`");
+    scratch
+        .run(&["watch", "test", log])
+        .expect_code(2)
+        .stderr_has("--parser");
+    scratch
+        .run(&["watch", "test", "missing.log", "--parser", "sshd"])
+        .expect_code(2)
+        .stderr_has("missing.log");
+}
+
+#[test]
+fn watch_without_sources_is_a_usage_error() {
+    let scratch = Scratch::new();
+    let file = scratch.write("palisade.toml", "");
+    scratch
+        .run(&["watch", "--config", file])
+        .expect_code(2)
+        .stderr_has("no [[watch]] sources");
 }

@@ -95,7 +95,11 @@ pub fn settings(
             Some(Arc::new(SinkMailer { email }) as Arc<dyn Mailer>)
         }
     };
-    if settings.routes.login.is_empty() && settings.routes.account_change.is_empty() {
+    // `[[watch]]` sources feed the monitor too, routes or not.
+    if settings.routes.login.is_empty()
+        && settings.routes.account_change.is_empty()
+        && cfg.watch.is_empty()
+    {
         return Ok(None);
     }
     let pwned = settings.pwned.open().map_err(|e| {

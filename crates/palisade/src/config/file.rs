@@ -38,6 +38,14 @@ pub struct FileConfig {
     pub auth: palisade_auth::AuthConfig,
     /// How `palisade run` supervises the app.
     pub run: super::run::RunFile,
+    /// Log sources `palisade watch` (and the guard) follow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watch: Vec<super::watch::WatchFile>,
+    /// Options shared by the log sources.
+    pub watching: super::watch::WatchingFile,
+    /// Actions that enforce the black book outside the guard (nftables, commands).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub enforce: Vec<super::watch::EnforceFile>,
 }
 
 fn redacted_auth<S: serde::Serializer>(

@@ -14,6 +14,7 @@ mod load;
 pub mod protect;
 pub mod run;
 mod runtime;
+pub mod watch;
 
 pub use error::ConfigError;
 pub use file::FileConfig;
