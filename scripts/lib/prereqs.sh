@@ -33,12 +33,13 @@ need_build_prereqs() {
 # PATH, and a pyenv or venv python3 first on PATH would not see Debian's modules.
 #
 # `palisade watch`'s tests run real daemons on loopback: OpenSSH's server and client with
-# sshpass, vsftpd; fail2ban's filter.d files are read by the parser tests, and nftables is the
-# firewall action's (in a network namespace the test makes, with iproute2).
+# sshpass, vsftpd, nginx (its access log); fail2ban's filter.d files are read by the parser
+# tests, and nftables is the firewall action's (in a network namespace the test makes, with
+# iproute2).
 need_test_prereqs() {
   need_packages /usr/sbin/rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_ossl.so:rsyslog-openssl' \
     /usr/bin/python3:python3 /usr/lib/python3/dist-packages/aiosmtpd/__init__.py:python3-aiosmtpd \
     /usr/sbin/sshd:openssh-server /usr/bin/ssh:openssh-client /usr/bin/sshpass:sshpass \
     /usr/sbin/vsftpd:vsftpd /etc/fail2ban/filter.d/sshd.conf:fail2ban /usr/sbin/nft:nftables \
-    /usr/sbin/ip:iproute2
+    /usr/sbin/ip:iproute2 /usr/sbin/nginx:nginx-light
 }

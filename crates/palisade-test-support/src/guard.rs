@@ -124,35 +124,18 @@ impl GuardProcess {
     /// The events of one category the guard stored, as `palisade events --json` prints them
     /// (ECS documents, newest first).
     pub fn events(&self, category: &str) -> Vec<serde_json::Value> {
-        let out = Command::new(&self.bin)
-            .args([
-                "events",
-                "--json",
-                "--database",
-                "palisade.db",
-                "--category",
-                category,
-            ])
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .expect("run palisade events");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("an ECS JSON line"))
-            .collect()
+        crate::stored_events(&self.bin, self.dir.path(), category)
     }
 
     /// [`events`](Self::events), waiting up to 10 s for at least `n` of them.
     pub fn wait_events(&self, category: &str, n: usize) -> Vec<serde_json::Value> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let got = self.events(category);
-            if got.len() >= n || Instant::now() > deadline {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::wait_stored_events(
+            &self.bin,
+            self.dir.path(),
+            category,
+            n,
+            Duration::from_secs(10),
+        )
     }
 
     /// The guard's config file.

@@ -4,12 +4,14 @@
 #![warn(missing_docs)]
 
 mod blackhole;
+mod events;
 mod guard;
 mod raw;
 pub mod registry;
 mod upstream;
 
 pub use blackhole::Blackhole;
+pub use events::{stored_events, wait_stored_events};
 pub use guard::{GuardProcess, free_port};
 pub use raw::{RawResponse, raw_get};
 pub use upstream::{LOGIN_PASSWORD, PAGE_SCRIPTS, STACK_TRACE, TestUpstream};

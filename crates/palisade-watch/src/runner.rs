@@ -141,13 +141,7 @@ impl Watcher {
     /// Opens the offsets and every source (errors are reported here, before any thread
     /// runs), then starts one thread per source.
     pub fn start(settings: WatchSettings, sink: Arc<dyn Sink>) -> Result<Watcher, WatchError> {
-        let offsets =
-            Arc::new(
-                Offsets::open(&settings.offsets).map_err(|error| WatchError::Source {
-                    name: "offsets".into(),
-                    error,
-                })?,
-            );
+        let offsets = open_offsets(&settings)?;
         let mut readers = Vec::new();
         for spec in &settings.sources {
             let reader = match &spec.kind {
@@ -361,13 +355,7 @@ fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
 /// backfill with `Start::Beginning`, or a catch-up from the saved positions). Journal
 /// sources are skipped: a journal is never "read to the end" while it is followed.
 pub fn run_once(settings: &WatchSettings, sink: &dyn Sink) -> Result<(), WatchError> {
-    let offsets =
-        Arc::new(
-            Offsets::open(&settings.offsets).map_err(|error| WatchError::Source {
-                name: "offsets".into(),
-                error,
-            })?,
-        );
+    let offsets = open_offsets(settings)?;
     let access = Mutex::new(AccessMonitor::new(settings.access.clone()));
     for spec in &settings.sources {
         let SourceKind::Files { pattern } = &spec.kind else {
@@ -390,4 +378,13 @@ pub fn run_once(settings: &WatchSettings, sink: &dyn Sink) -> Result<(), WatchEr
         name: "offsets".into(),
         error,
     })
+}
+
+fn open_offsets(settings: &WatchSettings) -> Result<Arc<Offsets>, WatchError> {
+    Offsets::open(&settings.offsets)
+        .map(Arc::new)
+        .map_err(|error| WatchError::Source {
+            name: "offsets".into(),
+            error,
+        })
 }

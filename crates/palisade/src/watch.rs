@@ -245,14 +245,20 @@ fn test(args: &WatchTestArgs) -> Result<(), Failure> {
     } else {
         let _ = writeln!(
             out,
-            "{}: {} lines, {} failures, {} successes, {} requests, {} not matched ({} parser, service {})",
+            "{}: {} lines, {} failures, {} successes, {} requests, {} not matched ({}, service {})",
             args.file.display(),
             totals.lines,
             totals.failures,
             totals.successes,
             totals.requests,
             totals.lines - totals.failures - totals.successes - totals.requests,
-            parser.name(),
+            if args.filter.is_some() {
+                format!("fail2ban filter {}", parser.name())
+            } else if !args.regex.is_empty() {
+                "custom regex".to_owned()
+            } else {
+                format!("{} parser", parser.name())
+            },
             parser.service(),
         );
     }

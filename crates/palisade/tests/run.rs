@@ -131,29 +131,17 @@ impl Run {
     }
 
     fn events(&self, category: &str) -> Vec<serde_json::Value> {
-        let out = self.palisade(&[
-            "events",
-            "--json",
-            "--database",
-            "palisade.db",
-            "--category",
-            category,
-        ]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        palisade_test_support::stored_events(Path::new(BIN), self.dir.path(), category)
     }
 
     fn wait_events(&self, category: &str, n: usize) -> Vec<serde_json::Value> {
-        let until = Instant::now() + Duration::from_secs(15);
-        loop {
-            let got = self.events(category);
-            if got.len() >= n || Instant::now() > until {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        palisade_test_support::wait_stored_events(
+            Path::new(BIN),
+            self.dir.path(),
+            category,
+            n,
+            Duration::from_secs(15),
+        )
     }
 
     fn signal(&self, sig: &str) {

@@ -90,7 +90,19 @@ fn wait_port(port: u16, child: &mut Child, what: &str) {
 struct Daemon(Child);
 
 impl Drop for Daemon {
+    /// SIGTERM first: a killed nginx master leaves its workers behind, and they hold the
+    /// test's output pipes open.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -125,6 +137,8 @@ fn start_sshd(dir: &Path, log: &Path) -> (Daemon, u16) {
         .arg("-E")
         .arg(log)
         .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("start sshd");
     wait_port(port, &mut child, "sshd");
@@ -225,31 +239,17 @@ impl Watch {
     }
 
     fn events(&self, category: &str) -> Vec<Value> {
-        let out = self.palisade(&[
-            "events",
-            "--json",
-            "--database",
-            "palisade.db",
-            "--category",
-            category,
-            "--limit",
-            "10000",
-        ]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("an ECS JSON line"))
-            .collect()
+        palisade_test_support::stored_events(bin(), &self.dir, category)
     }
 
     fn wait_events(&self, category: &str, n: usize) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let got = self.events(category);
-            if got.len() >= n || Instant::now() > deadline {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        palisade_test_support::wait_stored_events(
+            bin(),
+            &self.dir,
+            category,
+            n,
+            Duration::from_secs(15),
+        )
     }
 
     fn bans(&self) -> Vec<Value> {
@@ -418,6 +418,8 @@ fn vsftpd_bad_credentials_are_ftp_auth_failures() {
     let mut child = Command::new("/usr/sbin/vsftpd")
         .arg(&conf)
         .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("start vsftpd");
     wait_port(port, &mut child, "vsftpd");
@@ -745,4 +747,94 @@ unban = "{script} unban {{ip}} 0"
         "{}",
         read()
     );
+}
+
+/// nginx's own access log (combined format, written by a real nginx on loopback): a probe for
+/// `.env` is a `sensitive_file_probe`, a burst of 404s a `scanner` event, both offences of the
+/// client; ordinary requests are left alone.
+#[test]
+fn nginx_access_log_probes_and_404_bursts_are_reported() {
+    if let Some(why) = missing(&["/usr/sbin/nginx"]) {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let www = dir.path().join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("index.html"), "hello\n").unwrap();
+    // nginx's workers run unprivileged; tempdirs are 0700.
+    Command::new("chmod")
+        .args(["755"])
+        .arg(dir.path())
+        .arg(&www)
+        .status()
+        .unwrap();
+    let port = free_port();
+    let conf = dir.path().join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "worker_processes 1;\ndaemon off;\npid {dir}/nginx.pid;\nerror_log {dir}/nginx.err warn;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{ access_log {log} combined; \
+             server {{ listen 127.0.0.1:{port}; root {www}; }} }}\n",
+            dir = dir.path().display(),
+            log = log.display(),
+            www = www.display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new("/usr/sbin/nginx")
+        .arg("-c")
+        .arg(&conf)
+        .arg("-p")
+        .arg(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    wait_port(port, &mut child, "nginx");
+    let _nginx = Daemon(child);
+    std::fs::write(&log, "").ok();
+    Watch::config(
+        dir.path(),
+        &format!(
+            "[[watch]]\npath = \"{}\"\nparser = \"nginx\"\n\n[watching]\npoll = \"50ms\"\nnot_found_burst = 10\n",
+            log.display()
+        ),
+    );
+    let w = Watch::start(dir.path(), &["--from-start"]);
+    let get = |path: &str| {
+        palisade_test_support::raw_get(
+            std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            path,
+            &[],
+        )
+        .status()
+    };
+    assert_eq!(get("/index.html"), 200);
+    assert_eq!(get("/.env"), 404);
+    let probes = w.wait_events("sensitive_file_probe", 1);
+    assert_eq!(probes.len(), 1, "{probes:?}\n{}", w.stderr());
+    assert_eq!(probes[0]["source"]["ip"], "127.0.0.1");
+    assert_eq!(field(&probes[0], "path"), "/.env");
+    assert_eq!(field(&probes[0], "service"), "http");
+    for i in 0..12 {
+        assert_eq!(get(&format!("/missing-{i}")), 404);
+    }
+    let bursts = w.wait_events("scanner", 1);
+    assert_eq!(bursts.len(), 1, "{bursts:?}\n{}", w.stderr());
+    assert_eq!(field(&bursts[0], "status"), "404");
+    // The index page was not an event of any kind.
+    let all = w.palisade(&[
+        "events",
+        "--json",
+        "--database",
+        "palisade.db",
+        "--limit",
+        "100",
+    ]);
+    assert!(!String::from_utf8_lossy(&all.stdout).contains("index.html"));
 }
