@@ -12,6 +12,9 @@
 pub mod access;
 mod runner;
 pub mod source;
+mod time;
+
+pub use time::line_time;
 
 pub use runner::{
     Observation, Sink, SourceKind, SourceSpec, SourceStats, WatchError, WatchSettings, Watcher,

@@ -67,6 +67,10 @@ pub struct WatchSettings {
     pub access: AccessSettings,
     /// The detection engine for access-log request lines (`None`: bursts only).
     pub detect: Option<Arc<Engine>>,
+    /// Logins whose line is dated longer ago than this are not counted (a backfill or a
+    /// restart after downtime must not ban addresses for what they did last month); `None`:
+    /// every line counts.
+    pub max_age: Option<Duration>,
 }
 
 /// What a line meant, handed to the [`Sink`].
@@ -100,6 +104,8 @@ pub struct SourceStats {
     pub matched: AtomicU64,
     /// Rotations and truncations followed.
     pub rotations: AtomicU64,
+    /// Logins not counted because their line was older than `max_age`.
+    pub stale: AtomicU64,
 }
 
 /// An error starting the watcher.
@@ -184,6 +190,7 @@ impl Watcher {
                 offsets: offsets.clone(),
                 access: access.clone(),
                 detect: settings.detect.clone(),
+                max_age: settings.max_age,
                 stats,
             };
             let stop = stop.clone();
@@ -231,6 +238,7 @@ struct SourceLoop {
     offsets: Arc<Offsets>,
     access: Arc<Mutex<AccessMonitor>>,
     detect: Option<Arc<Engine>>,
+    max_age: Option<Duration>,
     stats: Arc<SourceStats>,
 }
 
@@ -268,12 +276,20 @@ impl SourceLoop {
             sink,
             access,
             detect,
+            max_age,
             stats,
             ..
         } = self;
+        let ctx = LineContext {
+            sink: sink.as_ref(),
+            access,
+            detect: detect.as_deref(),
+            max_age: *max_age,
+            stats,
+        };
         let handle = |line: &str| {
             stats.lines.fetch_add(1, Ordering::Relaxed);
-            if handle_line(spec, line, sink.as_ref(), access, detect.as_deref()) {
+            if handle_line(spec, line, &ctx) {
                 stats.matched.fetch_add(1, Ordering::Relaxed);
             }
         };
@@ -292,17 +308,41 @@ impl SourceLoop {
     }
 }
 
+/// What handling a line needs besides the line.
+struct LineContext<'a> {
+    sink: &'a dyn Sink,
+    access: &'a Mutex<AccessMonitor>,
+    detect: Option<&'a Engine>,
+    max_age: Option<Duration>,
+    stats: &'a SourceStats,
+}
+
+/// True when the line is dated longer ago than `max_age`.
+fn stale(line: &str, max_age: Option<Duration>) -> bool {
+    let Some(max_age) = max_age else {
+        return false;
+    };
+    let Some(at) = crate::time::line_time(line, chrono::Local::now()) else {
+        return false;
+    };
+    now_ms().saturating_sub(at) > i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// Parses one line and hands what it means to the sink; true when it meant something.
-fn handle_line(
-    spec: &SourceSpec,
-    line: &str,
-    sink: &dyn Sink,
-    access: &Mutex<AccessMonitor>,
-    detect: Option<&Engine>,
-) -> bool {
+fn handle_line(spec: &SourceSpec, line: &str, ctx: &LineContext<'_>) -> bool {
+    let LineContext {
+        sink,
+        access,
+        detect,
+        ..
+    } = *ctx;
     let service = spec.parser.service();
     match spec.parser.parse(line) {
         None => false,
+        Some(Entry::Login(_)) if stale(line, ctx.max_age) => {
+            ctx.stats.stale.fetch_add(1, Ordering::Relaxed);
+            true
+        }
         Some(Entry::Login(login)) => {
             sink.observe(&spec.name, service, Observation::Login(&login));
             true
@@ -354,9 +394,13 @@ fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
 /// Reads what the file sources hold now, once, on this thread, and saves the offsets (a
 /// backfill with `Start::Beginning`, or a catch-up from the saved positions). Journal
 /// sources are skipped: a journal is never "read to the end" while it is followed.
-pub fn run_once(settings: &WatchSettings, sink: &dyn Sink) -> Result<(), WatchError> {
+pub fn run_once(
+    settings: &WatchSettings,
+    sink: &dyn Sink,
+) -> Result<Vec<Arc<SourceStats>>, WatchError> {
     let offsets = open_offsets(settings)?;
     let access = Mutex::new(AccessMonitor::new(settings.access.clone()));
+    let mut report = Vec::new();
     for spec in &settings.sources {
         let SourceKind::Files { pattern } = &spec.kind else {
             tracing::warn!(source = %spec.name, "a journal source is not read with --once");
@@ -368,16 +412,32 @@ pub fn run_once(settings: &WatchSettings, sink: &dyn Sink) -> Result<(), WatchEr
         };
         let mut follower =
             FileFollower::new(pattern, settings.start, offsets.clone()).map_err(err)?;
+        let stats = Arc::new(SourceStats {
+            name: spec.name.clone(),
+            ..SourceStats::default()
+        });
+        let ctx = LineContext {
+            sink,
+            access: &access,
+            detect: settings.detect.as_deref(),
+            max_age: settings.max_age,
+            stats: &stats,
+        };
         follower
             .poll(&mut |_path, line| {
-                handle_line(spec, line, sink, &access, settings.detect.as_deref());
+                stats.lines.fetch_add(1, Ordering::Relaxed);
+                if handle_line(spec, line, &ctx) {
+                    stats.matched.fetch_add(1, Ordering::Relaxed);
+                }
             })
             .map_err(err)?;
+        report.push(stats);
     }
     offsets.save().map_err(|error| WatchError::Source {
         name: "offsets".into(),
         error,
-    })
+    })?;
+    Ok(report)
 }
 
 fn open_offsets(settings: &WatchSettings) -> Result<Arc<Offsets>, WatchError> {

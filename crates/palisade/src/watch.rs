@@ -101,8 +101,22 @@ pub fn run(args: WatchArgs) -> Result<(), Failure> {
             }
             let sink = Arc::new(FeedSink::new(feed));
             if args.once {
-                palisade_watch::run_once(&settings, sink.as_ref())
+                let stats = palisade_watch::run_once(&settings, sink.as_ref())
                     .context("reading the sources")?;
+                for s in stats {
+                    let stale = s.stale.load(std::sync::atomic::Ordering::Relaxed);
+                    println!(
+                        "{}: {} lines read, {} matched{}",
+                        s.name,
+                        s.lines.load(std::sync::atomic::Ordering::Relaxed),
+                        s.matched.load(std::sync::atomic::Ordering::Relaxed),
+                        if stale > 0 {
+                            format!(", {stale} logins older than [watching] max_age not counted")
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
                 drop(enforcer);
                 on_exit();
                 return Ok(());
@@ -157,6 +171,7 @@ pub fn watch_settings(
         } else {
             None
         },
+        max_age: (!plan.options.max_age.is_zero()).then_some(plan.options.max_age),
     }
 }
 

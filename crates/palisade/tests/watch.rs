@@ -499,7 +499,7 @@ failures = 10000
             // One address per line: nothing is rate- or threshold-limited.
             writeln!(
                 f,
-                "2026-11-28T10:00:00Z app[1]: login failed for user{i} from 10.{}.{}.{}",
+                "app[1]: login failed for user{i} from 10.{}.{}.{}",
                 i / 65536 % 256,
                 i / 256 % 256,
                 i % 256
@@ -606,7 +606,7 @@ failures = 6
         for port in 0..3 {
             writeln!(
                 f,
-                "Nov 28 10:00:0{port} host sshd[9{port}]: Failed password for root from {attacker} port 5{port} ssh2"
+                "Failed password for root from {attacker} port 5{port} ssh2"
             )
             .unwrap();
         }
@@ -837,4 +837,79 @@ fn nginx_access_log_probes_and_404_bursts_are_reported() {
         "100",
     ]);
     assert!(!String::from_utf8_lossy(&all.stdout).contains("index.html"));
+}
+
+/// A backfill (`--from-start`) counts recent lines only: a failure dated last year is not
+/// an offence today (fail2ban ignores lines older than its findtime the same way).
+#[test]
+fn old_lines_in_a_backfill_are_not_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let recent = rfc3339(now - 60);
+    std::fs::write(
+        &log,
+        format!(
+            "2025-01-01T10:00:00Z host sshd[1]: Failed password for root from 198.51.100.1 port 1 ssh2\n\
+             {recent} host sshd[2]: Failed password for root from 198.51.100.2 port 2 ssh2\n\
+             Failed password for root from 198.51.100.3 port 3 ssh2\n"
+        ),
+    )
+    .unwrap();
+    Watch::config(
+        dir.path(),
+        &format!(
+            "[[watch]]\npath = \"{}\"\nparser = \"sshd\"\n",
+            log.display()
+        ),
+    );
+    let w = Watch {
+        child: Command::new("true").spawn().unwrap(),
+        dir: dir.path().to_owned(),
+    };
+    let out = w.palisade(&[
+        "watch",
+        "--config",
+        "palisade.toml",
+        "--from-start",
+        "--once",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("3 lines read, 3 matched, 1 logins older"),
+        "{said}"
+    );
+    let mut ips: Vec<String> = w
+        .events("ssh_auth_failure")
+        .iter()
+        .map(|e| e["source"]["ip"].as_str().unwrap().to_owned())
+        .collect();
+    ips.sort();
+    assert_eq!(ips, ["198.51.100.2", "198.51.100.3"]);
+}
+
+/// `2026-11-28T10:00:00Z` for a Unix time, without a date library.
+fn rfc3339(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }

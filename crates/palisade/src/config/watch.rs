@@ -77,6 +77,10 @@ pub struct WatchingFile {
     pub forbidden_burst: u32,
     /// Access logs: run request lines through the detection engine (`[detect]`).
     pub detect: bool,
+    /// Logins dated longer ago than this (the line's own timestamp) are not counted; "0s":
+    /// no limit.
+    #[serde(with = "humantime_serde")]
+    pub max_age: Duration,
 }
 
 impl Default for WatchingFile {
@@ -90,6 +94,8 @@ impl Default for WatchingFile {
             not_found_burst: access.not_found,
             forbidden_burst: access.forbidden,
             detect: true,
+            // Longer than any default window of `[auth]` (the prefix window is 10 minutes).
+            max_age: Duration::from_secs(15 * 60),
         }
     }
 }
