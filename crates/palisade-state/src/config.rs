@@ -73,9 +73,6 @@ impl Default for ScoreConfig {
             (Category::MaliciousTraffic, 25.0),
             (Category::SensitiveFileProbe, 20.0),
             (Category::AuthFailure, 10.0),
-            (Category::SshAuthFailure, 10.0),
-            (Category::FtpAuthFailure, 10.0),
-            (Category::MailAuthFailure, 10.0),
             (Category::RateLimited, 5.0),
         ]
         .into_iter()
@@ -96,10 +93,18 @@ impl Default for ScoreConfig {
 impl ScoreConfig {
     /// The weight of one offence of this kind.
     pub fn weight(&self, kind: &Category) -> f64 {
-        self.weights
-            .get(kind)
-            .copied()
-            .unwrap_or(self.default_weight)
+        if let Some(w) = self.weights.get(kind) {
+            return *w;
+        }
+        // A service's failed login weighs what a failed login weighs, unless given its own.
+        let login = matches!(
+            kind,
+            Category::SshAuthFailure | Category::FtpAuthFailure | Category::MailAuthFailure
+        );
+        match self.weights.get(&Category::AuthFailure) {
+            Some(w) if login => *w,
+            _ => self.default_weight,
+        }
     }
 
     /// The length of a ban after `previous` earlier ones.
@@ -168,5 +173,17 @@ mod tests {
             ..BookConfig::default()
         };
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn service_login_failures_weigh_what_auth_failure_weighs() {
+        let mut s = ScoreConfig::default();
+        assert_eq!(s.weight(&Category::SshAuthFailure), 10.0);
+        s.weights.insert(Category::AuthFailure, 0.0);
+        assert_eq!(s.weight(&Category::FtpAuthFailure), 0.0);
+        s.weights.insert(Category::FtpAuthFailure, 3.0);
+        assert_eq!(s.weight(&Category::FtpAuthFailure), 3.0);
+        s.weights.clear();
+        assert_eq!(s.weight(&Category::MailAuthFailure), s.default_weight);
     }
 }

@@ -317,15 +317,17 @@ struct LineContext<'a> {
     stats: &'a SourceStats,
 }
 
-/// True when the line is dated longer ago than `max_age`.
-fn stale(line: &str, max_age: Option<Duration>) -> bool {
-    let Some(max_age) = max_age else {
-        return false;
-    };
-    let Some(at) = crate::time::line_time(line, chrono::Local::now()) else {
-        return false;
-    };
-    now_ms().saturating_sub(at) > i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX)
+/// When a matched line was written: its own date (never in the future), else now.
+fn seen_at(line: &str) -> i64 {
+    let now = now_ms();
+    crate::time::line_time(line, chrono::Local::now()).map_or(now, |at| at.min(now))
+}
+
+/// True when a line written at `at` is older than `max_age`.
+fn stale(at: i64, max_age: Option<Duration>) -> bool {
+    max_age.is_some_and(|max| {
+        now_ms().saturating_sub(at) > i64::try_from(max.as_millis()).unwrap_or(i64::MAX)
+    })
 }
 
 /// Parses one line and hands what it means to the sink; true when it meant something.
@@ -337,17 +339,20 @@ fn handle_line(spec: &SourceSpec, line: &str, ctx: &LineContext<'_>) -> bool {
         ..
     } = *ctx;
     let service = spec.parser.service();
-    match spec.parser.parse(line) {
-        None => false,
-        Some(Entry::Login(_)) if stale(line, ctx.max_age) => {
-            ctx.stats.stale.fetch_add(1, Ordering::Relaxed);
-            true
-        }
-        Some(Entry::Login(login)) => {
+    let Some(entry) = spec.parser.parse(line) else {
+        return false;
+    };
+    // Only matched lines pay for reading a date.
+    let at = seen_at(line);
+    if stale(at, ctx.max_age) {
+        ctx.stats.stale.fetch_add(1, Ordering::Relaxed);
+        return true;
+    }
+    match entry {
+        Entry::Login(login) => {
             sink.observe(&spec.name, service, Observation::Login(&login));
-            true
         }
-        Some(Entry::Request(request)) => {
+        Entry::Request(request) => {
             // A 401 naming a user is a failed HTTP basic-auth login.
             if request.status == 401
                 && let Some(user) = request.user
@@ -360,11 +365,12 @@ fn handle_line(spec: &SourceSpec, line: &str, ctx: &LineContext<'_>) -> bool {
                 };
                 sink.observe(&spec.name, service, Observation::Login(&login));
             }
-            let findings = access.lock().unwrap_or_else(|p| p.into_inner()).observe(
-                &request,
-                detect,
-                now_ms(),
-            );
+            // Bursts are counted at the lines' own times, so a catch-up after downtime does
+            // not squeeze minutes of 404s into one window.
+            let findings = access
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .observe(&request, detect, at);
             for finding in findings {
                 sink.observe(
                     &spec.name,
@@ -375,9 +381,9 @@ fn handle_line(spec: &SourceSpec, line: &str, ctx: &LineContext<'_>) -> bool {
                     },
                 );
             }
-            true
         }
     }
+    true
 }
 
 fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {

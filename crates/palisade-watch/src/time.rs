@@ -6,8 +6,20 @@ use chrono::{DateTime, Datelike, Local, NaiveDateTime, TimeZone};
 
 /// The line's own time in ms since the epoch, `None` when it has no date this reads.
 pub fn line_time(line: &str, now: DateTime<Local>) -> Option<i64> {
-    let (date, _) = palisade_logparse::prefix::split_date(line);
-    parse(date?, now)
+    match palisade_logparse::prefix::split_date(line) {
+        (Some(date), _) => parse(date, now),
+        (None, _) => access_log_time(line),
+    }
+}
+
+/// The `[28/Nov/2026:10:00:01 +0000]` of the common and combined access-log formats, which
+/// follows the address and user, near the start of the line.
+fn access_log_time(line: &str) -> Option<i64> {
+    let head = &line[..line.floor_char_boundary(line.len().min(512))];
+    let open = head.find('[')?;
+    let close = open + head[open..].find(']')?;
+    let t = DateTime::parse_from_str(&head[open + 1..close], "%d/%b/%Y:%H:%M:%S %z").ok()?;
+    Some(t.timestamp_millis())
 }
 
 fn parse(date: &str, now: DateTime<Local>) -> Option<i64> {
@@ -33,14 +45,31 @@ fn parse(date: &str, now: DateTime<Local>) -> Option<i64> {
         [mon, day, time] => (format!("{} {mon} {day} {time}", now.year()), false),
         _ => return None,
     };
-    let naive = NaiveDateTime::parse_from_str(&text, "%Y %b %d %H:%M:%S%.f").ok()?;
-    let mut t = Local.from_local_datetime(&naive).earliest()?;
-    if !has_year && t > now + chrono::Duration::days(1) {
+    let naive = match NaiveDateTime::parse_from_str(&text, "%Y %b %d %H:%M:%S%.f") {
+        Ok(n) => n,
+        // Feb 29 of a year without one: the line is from the last leap year's.
+        Err(_) if !has_year => {
+            let (_, rest) = text.split_once(' ')?;
+            let last = format!("{} {rest}", now.year() - 1);
+            NaiveDateTime::parse_from_str(&last, "%Y %b %d %H:%M:%S%.f").ok()?
+        }
+        Err(_) => return None,
+    };
+    let mut t = local(naive);
+    if !has_year && t > now.timestamp_millis() + 86_400_000 {
         // A line from last December, read in January.
-        let naive = naive.with_year(naive.year() - 1)?;
-        t = Local.from_local_datetime(&naive).earliest()?;
+        t = local(naive.with_year(naive.year() - 1)?);
     }
-    Some(t.timestamp_millis())
+    Some(t)
+}
+
+/// A local wall-clock time in ms since the epoch; a time inside a daylight-saving gap (which
+/// no clock showed) is read as UTC rather than dropped.
+fn local(naive: NaiveDateTime) -> i64 {
+    Local.from_local_datetime(&naive).earliest().map_or_else(
+        || naive.and_utc().timestamp_millis(),
+        |t| t.timestamp_millis(),
+    )
 }
 
 fn is_weekday(w: &str) -> bool {
@@ -66,12 +95,7 @@ fn iso(date: &str) -> Option<i64> {
         return Some(t.timestamp_millis());
     }
     let naive = NaiveDateTime::parse_from_str(&normal, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    Some(
-        Local
-            .from_local_datetime(&naive)
-            .earliest()?
-            .timestamp_millis(),
-    )
+    Some(local(naive))
 }
 
 #[cfg(test)]
@@ -112,6 +136,16 @@ mod tests {
         assert_eq!(line_time(iso, now()), Some(1_795_856_400_123));
         let z = "2020-01-01T00:00:00Z app[1]: login failed";
         assert_eq!(line_time(z, now()), Some(1_577_836_800_000));
+    }
+
+    #[test]
+    fn access_log_times_are_read_inside_the_line() {
+        let l = "203.0.113.5 - bob [28/Nov/2026:10:00:01 +0100] \"GET / HTTP/1.1\" 401 5";
+        assert_eq!(line_time(l, now()), Some(1_795_856_401_000));
+        assert_eq!(line_time("203.0.113.5 - - [junk] \"GET /\"", now()), None);
+        // A multi-byte character across the 512-byte scan limit.
+        let long = format!("{}é [28/Nov/2026:10:00:01 +0100]", "x".repeat(511));
+        assert_eq!(line_time(&long, now()), None);
     }
 
     #[test]

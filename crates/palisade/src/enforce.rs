@@ -132,12 +132,54 @@ pub fn check(loaded: &Loaded) -> Result<(), Failure> {
     actions(loaded, true).map(drop)
 }
 
-/// Starts enforcing the black book, when `[[enforce]]` has actions. A dry run prints the
-/// commands of one sync and returns.
+/// How `[[enforce]]` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A thread keeps the firewall in sync until the process stops, then removes what it set up.
+    Follow,
+    /// One sync, and what was applied stays (nftables elements expire on their own).
+    Once,
+    /// Print the commands one sync would run; run nothing, remember nothing.
+    DryRun,
+}
+
+/// Holds the enforcer's lock file: one process per state file applies bans, so a guard and a
+/// `palisade watch` on the same host do not undo each other's firewall table.
+struct Lock {
+    // Held, never read: the lock lasts as long as the file is open.
+    _file: std::fs::File,
+}
+
+fn lock(loaded: &Loaded) -> Result<Option<Lock>, Failure> {
+    let path = state_file(loaded).with_extension("lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Failure::Runtime(anyhow::anyhow!("{}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Lock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            tracing::warn!(
+                lock = %path.display(),
+                "another palisade process enforces [[enforce]] on this host; this one does not"
+            );
+            Ok(None)
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(Failure::Runtime(anyhow::anyhow!(
+            "locking {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Starts enforcing the black book, when `[[enforce]]` has actions: a thread (`Follow`), one
+/// sync (`Once`), or the commands printed (`DryRun`).
 pub fn start(
     loaded: &Loaded,
     state: Option<Arc<dyn State>>,
-    dry_run: bool,
+    mode: Mode,
 ) -> Result<Option<Running>, Failure> {
     if loaded.config.enforce.is_empty() {
         return Ok(None);
@@ -148,8 +190,8 @@ pub fn start(
             loaded.name
         )));
     };
-    let actions = actions(loaded, dry_run)?;
-    if dry_run {
+    let actions = actions(loaded, mode == Mode::DryRun)?;
+    if mode == Mode::DryRun {
         let mut enforcer = Enforcer::without_state(actions)
             .map_err(|e| Failure::Input(format!("{}: [[enforce]]: {e}", loaded.name)))?;
         let report = enforcer.sync_state(state.as_ref(), Timestamp::now());
@@ -159,8 +201,23 @@ pub fn start(
         );
         return Ok(None);
     }
+    let Some(lock) = lock(loaded)? else {
+        return Ok(None);
+    };
     let mut enforcer = Enforcer::new(actions, state_file(loaded))
         .map_err(|e| Failure::Input(format!("{}: [[enforce]]: {e}", loaded.name)))?;
+    if mode == Mode::Once {
+        let report = enforcer.sync_state(state.as_ref(), Timestamp::now());
+        for f in &report.failures {
+            tracing::warn!("enforce: {f:?}");
+        }
+        println!(
+            "enforce: {} banned, {} unbanned, {} re-banned",
+            report.banned, report.unbanned, report.rebanned
+        );
+        drop(lock);
+        return Ok(None);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::Builder::new()
@@ -197,6 +254,7 @@ pub fn start(
             for f in &report.failures {
                 tracing::warn!("enforce: {f:?}");
             }
+            drop(lock);
         })
         .map_err(|e| Failure::Runtime(anyhow::anyhow!("cannot start the enforcer: {e}")))?;
     Ok(Some(Running {

@@ -90,8 +90,18 @@ pub fn run(args: WatchArgs) -> Result<(), Failure> {
         .map(crate::blackbook::open)
         .transpose()?;
     let state = book.as_ref().map(|b| b.state.clone());
+    if args.dry_run {
+        // Only the firewall commands are printed: sources would write real bans.
+        if loaded.config.enforce.is_empty() {
+            return Err(Failure::Input(format!(
+                "{}: --dry-run prints what [[enforce]] would run, and there is no [[enforce]]",
+                loaded.name
+            )));
+        }
+        crate::enforce::start(&loaded, state, crate::enforce::Mode::DryRun)?;
+        return Ok(());
+    }
     let (emit, on_exit) = start_events(rt.events)?;
-    let enforcer = crate::enforce::start(&loaded, state, args.dry_run)?;
     let watcher = match rt.guard.auth {
         Some(auth) if !plan.sources.is_empty() => {
             let feed = LoginFeed::standalone(emit, book, auth);
@@ -101,30 +111,21 @@ pub fn run(args: WatchArgs) -> Result<(), Failure> {
             }
             let sink = Arc::new(FeedSink::new(feed));
             if args.once {
-                let stats = palisade_watch::run_once(&settings, sink.as_ref())
-                    .context("reading the sources")?;
-                for s in stats {
-                    let stale = s.stale.load(std::sync::atomic::Ordering::Relaxed);
-                    println!(
-                        "{}: {} lines read, {} matched{}",
-                        s.name,
-                        s.lines.load(std::sync::atomic::Ordering::Relaxed),
-                        s.matched.load(std::sync::atomic::Ordering::Relaxed),
-                        if stale > 0 {
-                            format!(", {stale} logins older than [watching] max_age not counted")
-                        } else {
-                            String::new()
-                        }
-                    );
-                }
-                drop(enforcer);
-                on_exit();
-                return Ok(());
+                once(&settings, sink.as_ref())?;
+                None
+            } else {
+                Some(Watcher::start(settings, sink).context("starting the sources")?)
             }
-            Some(Watcher::start(settings, sink).context("starting the sources")?)
         }
         _ => None,
     };
+    if args.once {
+        // The bans the sources just made are in the book: apply them, and leave them applied.
+        crate::enforce::start(&loaded, state, crate::enforce::Mode::Once)?;
+        on_exit();
+        return Ok(());
+    }
+    let enforcer = crate::enforce::start(&loaded, state, crate::enforce::Mode::Follow)?;
     wait_for_signal()?;
     tracing::info!("stopping");
     if let Some(w) = watcher {
@@ -132,6 +133,26 @@ pub fn run(args: WatchArgs) -> Result<(), Failure> {
     }
     drop(enforcer);
     on_exit();
+    Ok(())
+}
+
+/// `--once`: every source read to its end, and what each read.
+fn once(settings: &WatchSettings, sink: &dyn Sink) -> Result<(), Failure> {
+    let stats = palisade_watch::run_once(settings, sink).context("reading the sources")?;
+    for s in stats {
+        let stale = s.stale.load(std::sync::atomic::Ordering::Relaxed);
+        println!(
+            "{}: {} lines read, {} matched{}",
+            s.name,
+            s.lines.load(std::sync::atomic::Ordering::Relaxed),
+            s.matched.load(std::sync::atomic::Ordering::Relaxed),
+            if stale > 0 {
+                format!(", {stale} lines older than [watching] max_age not counted")
+            } else {
+                String::new()
+            }
+        );
+    }
     Ok(())
 }
 
@@ -383,7 +404,7 @@ pub fn attach(
     state: Option<Arc<dyn palisade_state::State>>,
 ) -> Result<Attached, Failure> {
     let plan = plan(loaded)?;
-    let enforcer = crate::enforce::start(loaded, state, false)?;
+    let enforcer = crate::enforce::start(loaded, state, crate::enforce::Mode::Follow)?;
     let watcher = if plan.sources.is_empty() {
         None
     } else {

@@ -840,6 +840,12 @@ fn config_check_locates_bad_watch_sources_and_actions() {
             "no-such-filter.conf",
         ),
         (
+            "twice.toml",
+            "[[watch]]\npath = \"/x.log\"\nparser = \"sshd\"\n\n[[watch]]\nname = \"b\"\npath = \"/x.log\"\nparser = \"vsftpd\"\n",
+            "twice.toml:5:",
+            "already read by source `sshd`",
+        ),
+        (
             "enforce.toml",
             "[[enforce]]\nkind = \"command\"\nban = \"echo {address}\"\nunban = \"echo {ip}\"\n",
             "enforce.toml",

@@ -709,6 +709,15 @@ unban = "{script} unban {{ip}} 0"
     let said = String::from_utf8_lossy(&dry.stdout);
     assert!(said.contains("ban 198.51.100.7"), "{said}\n{dry:?}");
     assert!(!calls.exists(), "a dry run ran a command");
+    // `--once`: one sync, and the ban stays applied when it exits.
+    let once = w0.palisade(&["watch", "--config", "palisade.toml", "--once"]);
+    assert!(once.status.success(), "{once:?}");
+    assert!(
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .contains("ban 198.51.100.7"),
+        "{once:?}"
+    );
     drop(w0);
 
     let w = Watch::start(dir.path(), &[]);
@@ -747,6 +756,8 @@ unban = "{script} unban {{ip}} 0"
         "{}",
         read()
     );
+    // What `--once` applied was remembered: the running watch did not apply it again.
+    assert_eq!(read().matches("ban 198.51.100.7").count(), 1, "{}", read());
 }
 
 /// nginx's own access log (combined format, written by a real nginx on loopback): a probe for
@@ -880,7 +891,7 @@ fn old_lines_in_a_backfill_are_not_counted() {
     assert!(out.status.success(), "{out:?}");
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
-        said.contains("3 lines read, 3 matched, 1 logins older"),
+        said.contains("3 lines read, 3 matched, 1 lines older"),
         "{said}"
     );
     let mut ips: Vec<String> = w

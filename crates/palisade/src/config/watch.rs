@@ -253,6 +253,23 @@ pub fn plan(cfg: &FileConfig, src: &Source<'_>) -> Result<WatchPlan, ConfigError
                 format!("two sources are named `{name}`: give one a `name`"),
             ));
         }
+        // Read positions are kept per file: two sources on one file would move each
+        // other's.
+        if let Some(p) = &w.path
+            && let Some(other) = sources.iter().find(
+                |s: &&SourceSpec| matches!(&s.kind, SourceKind::Files { pattern } if pattern == p),
+            )
+        {
+            return Err(located(
+                src,
+                &at,
+                format!(
+                    "`{p}` is already read by source `{}`: one source per file (give it \
+                     several `regex` patterns instead)",
+                    other.name
+                ),
+            ));
+        }
         let kind = match (&w.path, &w.journal) {
             (Some(p), None) if !p.trim().is_empty() => SourceKind::Files { pattern: p.clone() },
             (None, Some(matches)) => SourceKind::Journal {

@@ -28,6 +28,8 @@ struct Fields {
     pid: Option<Value>,
     #[serde(rename = "SYSLOG_PID")]
     syslog_pid: Option<Value>,
+    #[serde(rename = "__REALTIME_TIMESTAMP")]
+    realtime: Option<Value>,
 }
 
 pub(super) fn parse_entry(json: &[u8]) -> Option<Entry> {
@@ -37,13 +39,25 @@ pub(super) fn parse_entry(json: &[u8]) -> Option<Entry> {
         let ident = ident.or_else(|| fields.comm.as_ref().and_then(text));
         let pid = fields.pid.as_ref().and_then(text);
         let pid = pid.or_else(|| fields.syslog_pid.as_ref().and_then(text));
-        syslog_line(ident.as_deref(), pid.as_deref(), &message)
+        let line = syslog_line(ident.as_deref(), pid.as_deref(), &message);
+        // The entry's own time leads the line as an RFC 3339 timestamp (rsyslog's
+        // high-precision format): parsers skip it, and `max_age` reads it.
+        match fields.realtime.as_ref().and_then(text).and_then(rfc3339) {
+            Some(at) => format!("{at} {line}"),
+            None => line,
+        }
     });
     Some(Entry {
         line,
         cursor: fields.cursor,
         bytes: json.len() as u64 + 1,
     })
+}
+
+/// journald's `__REALTIME_TIMESTAMP` (microseconds since the epoch) in RFC 3339, UTC.
+fn rfc3339(micros: String) -> Option<String> {
+    let t = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+    Some(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
 }
 
 /// `IDENT[PID]: MESSAGE`, one line, at most `MAX_LINE` bytes.
@@ -115,6 +129,18 @@ mod tests {
         );
         assert_eq!(out, b"last");
         assert_eq!(read_bounded_line(&mut input, &mut out, 8).unwrap(), None);
+    }
+
+    #[test]
+    fn the_entry_time_leads_the_line() {
+        let e = parse_entry(
+            br#"{"MESSAGE":"hi","SYSLOG_IDENTIFIER":"sshd","_PID":"7","__REALTIME_TIMESTAMP":"1795856400123456"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            e.line.as_deref(),
+            Some("2026-11-28T09:00:00.123456Z sshd[7]: hi")
+        );
     }
 
     #[test]
