@@ -178,7 +178,8 @@ fn ssh(port: u16, from: &str, user: &str, password: &str) -> bool {
 
 /// `palisade watch` in a directory of its own (events in `palisade.db` there).
 struct Watch {
-    child: Child,
+    /// `None` for a directory whose palisade commands the test runs itself (`--once`).
+    child: Option<Child>,
     dir: PathBuf,
 }
 
@@ -206,11 +207,19 @@ impl Watch {
             .spawn()
             .expect("spawn palisade watch");
         let w = Watch {
-            child,
+            child: Some(child),
             dir: dir.to_owned(),
         };
         w.wait_log("watching");
         w
+    }
+
+    /// The directory of a watch the test runs by hand (`palisade watch --once`, `blackbook`).
+    fn offline(dir: &Path) -> Watch {
+        Watch {
+            child: None,
+            dir: dir.to_owned(),
+        }
     }
 
     fn stderr(&self) -> String {
@@ -258,12 +267,15 @@ impl Watch {
     }
 
     fn stop(&mut self) {
+        let Some(child) = &mut self.child else {
+            return;
+        };
         let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &child.id().to_string()])
             .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
+            if let Ok(Some(_)) = child.try_wait() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(25));
@@ -274,8 +286,10 @@ impl Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -691,10 +705,7 @@ unban = "{script} unban {{ip}} 0"
     );
 
     // A dry run with a ban already in the book: prints the command, runs nothing.
-    let w0 = Watch {
-        child: Command::new("true").spawn().unwrap(),
-        dir: dir.path().to_owned(),
-    };
+    let w0 = Watch::offline(dir.path());
     let out = w0.palisade(&[
         "blackbook",
         "--config",
@@ -877,10 +888,7 @@ fn old_lines_in_a_backfill_are_not_counted() {
             log.display()
         ),
     );
-    let w = Watch {
-        child: Command::new("true").spawn().unwrap(),
-        dir: dir.path().to_owned(),
-    };
+    let w = Watch::offline(dir.path());
     let out = w.palisade(&[
         "watch",
         "--config",
