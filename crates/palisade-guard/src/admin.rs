@@ -40,6 +40,7 @@ pub struct AdminService {
     listener: Mutex<Option<std::net::TcpListener>>,
     state: AdminState,
     app: Option<Arc<dyn AppControl>>,
+    extra: Option<Router>,
 }
 
 impl AdminService {
@@ -60,7 +61,14 @@ impl AdminService {
                 defences,
             },
             app: None,
+            extra: None,
         }
+    }
+
+    /// Serves `routes` too (the console), beside the admin API.
+    pub fn with_routes(mut self, routes: Option<Router>) -> Self {
+        self.extra = routes;
+        self
     }
 
     /// Serves `/v1/app` with the supervised app's controls (`None`: those routes answer 404).
@@ -188,7 +196,10 @@ impl BackgroundService for AdminService {
                 return;
             }
         };
-        let app = router(self.state.clone(), self.app.clone());
+        let mut app = router(self.state.clone(), self.app.clone());
+        if let Some(extra) = &self.extra {
+            app = app.merge(extra.clone());
+        }
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = shutdown.changed().await;

@@ -142,7 +142,8 @@ impl GuardServer {
             server.add_service(background_service(
                 "palisade admin",
                 AdminService::new(listener, handle, admin_token, events, defences.clone())
-                    .with_app(supervised.map(|s| s.control)),
+                    .with_app(supervised.map(|s| s.control))
+                    .with_routes(settings.admin_routes.clone()),
             ));
         }
         Ok(GuardServer {

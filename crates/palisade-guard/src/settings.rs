@@ -41,6 +41,8 @@ pub struct GuardSettings {
     pub ratelimit: Option<crate::defence::RateLimitSettings>,
     /// Login monitoring; `None` when no route is watched.
     pub auth: Option<crate::auth::AuthGuardSettings>,
+    /// More routes for the admin listener (the console), merged beside the admin API.
+    pub admin_routes: Option<axum::Router>,
 }
 
 /// Deadlines, each one a defence against a different way of tying the guard up.

@@ -8,12 +8,14 @@ mod events;
 mod guard;
 mod raw;
 pub mod registry;
+mod tls;
 mod upstream;
 
 pub use blackhole::Blackhole;
 pub use events::{stored_events, wait_stored_events};
 pub use guard::{GuardProcess, free_port};
 pub use raw::{RawResponse, raw_get};
+pub use tls::SelfSigned;
 pub use upstream::{LOGIN_PASSWORD, PAGE_SCRIPTS, STACK_TRACE, TestUpstream};
 
 /// The twelve headers `helmet()` (8.3) sends with no options, in its order (as in

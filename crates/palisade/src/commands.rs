@@ -94,13 +94,25 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
     };
     let upstream = format!("{} ({})", rt.guard.upstream.url, rt.guard.upstream.addr);
     let admin = rt.guard.admin;
-    let mut settings = rt.guard;
+    let mut settings = rt.guard.clone();
     if let Some(plan) = &rt.blackbook {
         settings.blackbook = Some(crate::blackbook::open(plan)?);
         if let Some(db) = &plan.database {
             tracing::info!("black book in {}", db.display());
         }
     }
+    let book = settings.blackbook.as_ref().map(|b| b.state.clone());
+    settings.admin_routes = if settings.admin.is_some() {
+        crate::console::routes(
+            &rt,
+            loaded.config.admin.console,
+            rt.admin_token.clone(),
+            book,
+        )
+    } else {
+        None
+    };
+    let console = settings.admin_routes.is_some();
     let (emit, on_exit) = start_events(rt.events)?;
     let detect = settings.detect.clone();
     let state = settings.blackbook.as_ref().map(|b| b.state.clone());
@@ -116,6 +128,9 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
         tracing::info!(
             "admin listener on http://{admin} (/healthz, /metrics, /v1/events, /v1/auth/events, /v1/blackbook)"
         );
+        if console {
+            tracing::info!("console on http://{admin}/console (log in with the [admin] token)");
+        }
     }
     server.run_then(on_exit)
 }

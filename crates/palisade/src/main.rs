@@ -11,6 +11,7 @@ mod blackbook;
 mod cli;
 mod commands;
 mod config;
+mod console;
 mod csp_suggest;
 mod demo;
 mod detect;

@@ -147,11 +147,17 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         return supervise_only(supervisor, admin, token, cleanup, &name);
     }
 
-    let mut guard = rt.guard;
+    let mut guard = rt.guard.clone();
     if let Some(plan) = &rt.blackbook {
         guard.blackbook = Some(crate::blackbook::open(plan)?);
     }
     guard.admin = Some(admin);
+    guard.admin_routes = crate::console::routes(
+        &rt,
+        loaded.config.admin.console,
+        Some(token.clone()),
+        guard.blackbook.as_ref().map(|b| b.state.clone()),
+    );
     let supervised = Supervised {
         availability: supervisor.availability(),
         control: supervisor.clone() as Arc<dyn AppControl>,

@@ -15,30 +15,23 @@ fn field<'a>(event: &'a serde_json::Value, name: &str) -> Option<&'a str> {
 }
 
 /// A guard with a TLS listener (self-signed for `localhost`) and a client that trusts it.
-fn tls_guard(up: &TestUpstream, tail: &str) -> (GuardProcess, reqwest::Client, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let guard = GuardProcess::start(
-        bin(),
-        &up.url(),
-        &format!(
-            "[guard.tls]\ncert = \"{}\"\nkey = \"{}\"\n",
-            cert_path.display(),
-            key_path.display()
-        ),
-        tail,
-    );
-    let root = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
+fn tls_guard(
+    up: &TestUpstream,
+    tail: &str,
+) -> (
+    GuardProcess,
+    reqwest::Client,
+    palisade_test_support::SelfSigned,
+) {
+    let tls = palisade_test_support::SelfSigned::localhost();
+    let guard = GuardProcess::start(bin(), &up.url(), &tls.guard_tls(), tail);
+    let root = reqwest::Certificate::from_pem(tls.pem.as_bytes()).unwrap();
     let client = reqwest::Client::builder()
         .add_root_certificate(root)
         .resolve("localhost", guard.addr)
         .build()
         .unwrap();
-    (guard, client, dir)
+    (guard, client, tls)
 }
 
 fn has_upgrade(csp: &str) -> bool {
@@ -389,9 +382,9 @@ async fn set_cookie_is_hardened_with_per_cookie_exceptions() {
 #[tokio::test]
 async fn the_guard_over_https_grades_a_plus() {
     let up = TestUpstream::start();
-    let (guard, _client, dir) = tls_guard(&up, "");
+    let (guard, _client, tls) = tls_guard(&up, "");
     // The guard's certificate is self-signed: it is its own CA.
-    let cert = dir.path().join("cert.pem");
+    let cert = tls.cert.clone();
     // An app with no headers of its own and a session cookie without any flag: the guard's
     // output is what is graded.
     let out = std::process::Command::new(bin())

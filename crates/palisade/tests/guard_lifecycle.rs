@@ -202,20 +202,11 @@ fn bodies_after_100_continue_are_not_held_to_the_header_deadline() {
 #[tokio::test]
 async fn terminates_tls() {
     let up = TestUpstream::start();
-    let dir = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let tls = palisade_test_support::SelfSigned::localhost();
     let guard = GuardProcess::start(
         bin(),
         &up.url(),
-        &format!(
-            "{ONE_SECOND_HEADER_DEADLINE}[guard.tls]\ncert = \"{}\"\nkey = \"{}\"\n",
-            cert_path.display(),
-            key_path.display()
-        ),
+        &format!("{ONE_SECOND_HEADER_DEADLINE}{}", tls.guard_tls()),
         "",
     );
     let client = reqwest::Client::builder()

@@ -153,9 +153,11 @@ pub struct AdminFile {
     pub enabled: bool,
     /// Where; loopback by default. A non-loopback address requires `token`.
     pub listen: SocketAddr,
-    /// Bearer token for `/metrics` (and, later, the console).
+    /// Bearer token for `/metrics`, the admin API and the console's login.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "redacted")]
     pub token: Option<String>,
+    /// Serve the web console (`/console`, `/api/v1`) on this listener; it needs `token`.
+    pub console: bool,
 }
 
 impl Default for AdminFile {
@@ -164,6 +166,7 @@ impl Default for AdminFile {
             enabled: true,
             listen: SocketAddr::from(([127, 0, 0, 1], 9181)),
             token: None,
+            console: true,
         }
     }
 }

@@ -239,6 +239,7 @@ impl Runtime {
                 blackbook: None,
                 ratelimit,
                 auth,
+                admin_routes: None,
             },
             admin_token,
         })

@@ -1,0 +1,131 @@
+//! palisade's web console: server-rendered pages and a JSON API over the event store and the
+//! black book, meant to be merged into the guard's admin listener.
+//!
+//! ```no_run
+//! # use palisade_console::{Console, ConsoleSettings, router};
+//! let console = Console::new(ConsoleSettings {
+//!     token: "admin token".into(),
+//!     secure_cookies: true,
+//!     events_db: Some("/var/lib/palisade/events.db".into()),
+//!     book: None,
+//! });
+//! let admin: axum::Router = axum::Router::new().merge(router(console));
+//! # let _ = admin;
+//! ```
+//!
+//! # Security model
+//!
+//! Browsers log in once with the admin token and then carry a random session cookie
+//! (`HttpOnly; SameSite=Strict`); every state-changing request made with that cookie must echo
+//! the session's CSRF token. Scripts send `Authorization: Bearer <token>` to the API instead,
+//! which a browser never attaches on its own, so those need no CSRF token. Every response
+//! carries a strict CSP: pages have no inline script or style, and templates escape every
+//! value, so a hostile string in an event (it came from an attacker's request) stays text.
+
+#![warn(missing_docs)]
+
+mod api;
+mod auth;
+mod chart;
+pub mod error;
+mod headers;
+mod pages;
+pub mod query;
+pub mod session;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{delete, get, post};
+use minijinja::Environment;
+use palisade_state::State;
+
+pub use error::ConsoleError;
+pub use headers::CONTENT_SECURITY_POLICY;
+
+use crate::session::Sessions;
+
+/// What the console needs from its caller.
+#[derive(Clone)]
+pub struct ConsoleSettings {
+    /// The admin token: what the login form and `Authorization: Bearer` must present. An empty
+    /// token disables logging in altogether.
+    pub token: String,
+    /// Adds `Secure` to the session cookie (set it whenever the console is served over HTTPS).
+    pub secure_cookies: bool,
+    /// The SQLite event store to read (opened read-only per request); `None`: event pages say
+    /// so.
+    pub events_db: Option<PathBuf>,
+    /// The black book to show and edit; `None`: its pages say so.
+    pub book: Option<Arc<dyn State>>,
+}
+
+impl std::fmt::Debug for ConsoleSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token, even in a debug log.
+        f.debug_struct("ConsoleSettings")
+            .field("token", &"<redacted>")
+            .field("secure_cookies", &self.secure_cookies)
+            .field("events_db", &self.events_db)
+            .field("book", &self.book.as_ref().map(|_| "<state>"))
+            .finish()
+    }
+}
+
+/// The console: settings, live sessions and compiled templates. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Console {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: ConsoleSettings,
+    sessions: Sessions,
+    templates: Environment<'static>,
+}
+
+impl Console {
+    /// A console with no sessions yet.
+    pub fn new(settings: ConsoleSettings) -> Console {
+        Console {
+            inner: Arc::new(Inner {
+                settings,
+                sessions: Sessions::default(),
+                templates: pages::templates(),
+            }),
+        }
+    }
+
+    /// The live sessions (for tests and metrics).
+    pub fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+
+    fn settings(&self) -> &ConsoleSettings {
+        &self.inner.settings
+    }
+}
+
+/// The console's routes (`/console/...` pages, `/api/v1/...` JSON), each response carrying the
+/// console's security headers. It sets no fallback, so it merges into an existing router.
+pub fn router(console: Console) -> Router {
+    Router::new()
+        .route("/console", get(pages::overview))
+        .route("/console/login", get(pages::login_form).post(pages::login))
+        .route("/console/logout", post(pages::logout))
+        .route("/console/events", get(pages::events))
+        .route("/console/events/{id}", get(pages::event))
+        .route("/console/blackbook", get(pages::blackbook))
+        .route("/console/blackbook/ban", post(pages::ban))
+        .route("/console/blackbook/unban", post(pages::unban))
+        .route("/console/assets/console.css", get(pages::stylesheet))
+        .route("/api/v1/overview", get(api::overview))
+        .route("/api/v1/events", get(api::events))
+        .route("/api/v1/events/{id}", get(api::event))
+        .route("/api/v1/blackbook", get(api::blackbook).post(api::ban))
+        .route("/api/v1/blackbook/{target}", delete(api::unban))
+        .with_state(console)
+        .layer(axum::middleware::map_response(headers::security_headers))
+}
