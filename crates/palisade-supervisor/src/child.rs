@@ -9,7 +9,7 @@ use palisade_core::app::ExitKind;
 use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
-use crate::proc::{AppProcs, reap_adopted, register};
+use crate::proc::{AppProcs, reap_adopted, spawn_registered};
 use crate::settings::RunSettings;
 
 /// Why the app could not be started.
@@ -60,7 +60,7 @@ pub fn spawn(settings: &RunSettings) -> Result<Child, SpawnError> {
     for (k, v) in &settings.env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().map_err(|source| {
+    let child = spawn_registered(|| cmd.spawn(), |c| c.id()).map_err(|source| {
         let program = display(program);
         match source.kind() {
             std::io::ErrorKind::NotFound => SpawnError::NotFound { program },
@@ -68,9 +68,6 @@ pub fn spawn(settings: &RunSettings) -> Result<Child, SpawnError> {
             _ => SpawnError::Other { program, source },
         }
     })?;
-    if let Some(pid) = child.id() {
-        register(pid);
-    }
     Ok(child)
 }
 

@@ -14,11 +14,20 @@ use nix::unistd::Pid;
 /// supervises one app; several supervisors share a process only in tests.)
 static APPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
-/// Records a supervised app's main process, until [`unregister`].
-pub fn register(pid: u32) {
-    if let Ok(mut apps) = APPS.lock() {
-        apps.insert(pid as i32);
+/// Spawns a supervised app's main process and records it, until [`unregister`]. The
+/// registry stays locked from the spawn to the record, and [`AppProcs`] reads /proc under the
+/// same lock: another supervisor's sweep can never see a just-spawned app that is not yet
+/// registered and take it for an orphan of its own (seen in CI as an app killed at birth).
+pub fn spawn_registered<C>(
+    spawn: impl FnOnce() -> std::io::Result<C>,
+    pid: impl Fn(&C) -> Option<u32>,
+) -> std::io::Result<C> {
+    let mut apps = APPS.lock().unwrap_or_else(|p| p.into_inner());
+    let child = spawn()?;
+    if let Some(id) = pid(&child) {
+        apps.insert(id as i32);
     }
+    Ok(child)
 }
 
 /// Forgets an app's main process once it is reaped and swept.
@@ -28,8 +37,10 @@ pub fn unregister(pid: u32) {
     }
 }
 
-fn registered() -> BTreeSet<i32> {
-    APPS.lock().map(|a| a.clone()).unwrap_or_default()
+/// The registered apps and a /proc snapshot taken while no app can be spawned.
+fn registered_snapshot() -> (BTreeSet<i32>, Vec<Proc>) {
+    let apps = APPS.lock().unwrap_or_else(|p| p.into_inner());
+    (apps.clone(), snapshot())
 }
 
 /// One process, as much of it as supervision needs.
@@ -69,8 +80,8 @@ pub struct AppProcs {
 impl AppProcs {
     fn members(self) -> impl Iterator<Item = Proc> {
         let me = std::process::id() as i32;
-        let apps = registered();
-        snapshot().into_iter().filter(move |p| {
+        let (apps, procs) = registered_snapshot();
+        procs.into_iter().filter(move |p| {
             p.pid != me
                 && (p.pgrp == self.pgid
                     || (p.ppid == me && !apps.contains(&p.pgrp) && !apps.contains(&p.pid)))
@@ -113,8 +124,8 @@ impl AppProcs {
 /// tokio waits for) alone. Only exact pids are waited for, never "any child".
 pub fn reap_adopted() {
     let me = std::process::id() as i32;
-    let apps = registered();
-    for p in snapshot() {
+    let (apps, procs) = registered_snapshot();
+    for p in procs {
         if p.ppid == me && p.zombie && !apps.contains(&p.pid) {
             let _ = waitpid(Pid::from_raw(p.pid), Some(WaitPidFlag::WNOHANG));
         }
