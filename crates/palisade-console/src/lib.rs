@@ -32,6 +32,7 @@ mod headers;
 mod pages;
 pub mod query;
 pub mod session;
+mod tail;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -84,6 +85,7 @@ struct Inner {
     settings: ConsoleSettings,
     sessions: Sessions,
     templates: Environment<'static>,
+    tails: tail::Tails,
 }
 
 impl Console {
@@ -94,6 +96,7 @@ impl Console {
                 settings,
                 sessions: Sessions::default(),
                 templates: pages::templates(),
+                tails: tail::Tails::default(),
             }),
         }
     }
@@ -105,6 +108,10 @@ impl Console {
 
     fn settings(&self) -> &ConsoleSettings {
         &self.inner.settings
+    }
+
+    fn tails(&self) -> &tail::Tails {
+        &self.inner.tails
     }
 }
 
@@ -121,8 +128,10 @@ pub fn router(console: Console) -> Router {
         .route("/console/blackbook/ban", post(pages::ban))
         .route("/console/blackbook/unban", post(pages::unban))
         .route("/console/assets/console.css", get(pages::stylesheet))
+        .route("/console/assets/console.js", get(pages::script))
         .route("/api/v1/overview", get(api::overview))
         .route("/api/v1/events", get(api::events))
+        .route("/api/v1/events/stream", get(tail::stream))
         .route("/api/v1/events/{id}", get(api::event))
         .route("/api/v1/blackbook", get(api::blackbook).post(api::ban))
         .route("/api/v1/blackbook/{target}", delete(api::unban))

@@ -20,6 +20,7 @@ use crate::query::{self, BanInput, EventParams, EventView};
 use crate::session::{COOKIE_NAME, SESSION_TTL, Session};
 
 const STYLESHEET: &str = include_str!("../assets/console.css");
+const SCRIPT: &str = include_str!("../assets/console.js");
 
 /// The compiled templates. Their names end in `.html`, which turns on minijinja's HTML
 /// auto-escaping: every value an attacker could have put in an event is escaped on output.
@@ -343,6 +344,14 @@ pub(crate) async fn unban(
         Ok(_) => see_other("/console/blackbook"),
         Err(e) => console.page_error(&csrf, &e, "/console/blackbook"),
     }
+}
+
+pub(crate) async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        SCRIPT,
+    )
+        .into_response()
 }
 
 pub(crate) async fn stylesheet() -> Response {

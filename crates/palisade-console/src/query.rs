@@ -207,6 +207,51 @@ pub fn events(
         .collect())
 }
 
+/// The newest stored event's position (0 for an empty or missing store): a live tail starts
+/// after it.
+pub fn last_seq(db: Option<&Path>) -> Result<i64, ConsoleError> {
+    match open(db)? {
+        Some(store) => store.max_seq().map_err(store_err),
+        None => Ok(0),
+    }
+}
+
+/// At most this many events per live-tail poll; the rest come with the next one.
+pub const TAIL_BATCH: usize = 500;
+
+/// Events stored after `seq` that pass `filter` (its `since` and `limit` aside), oldest first,
+/// and the position to continue from (past the events filtered out too).
+pub fn events_after(
+    db: Option<&Path>,
+    filter: &EventFilter,
+    seq: i64,
+) -> Result<(Vec<Stored>, i64), ConsoleError> {
+    let Some(store) = open(db)? else {
+        return Ok((Vec::new(), seq));
+    };
+    // Read unfiltered, so the position moves past events the filter drops.
+    let rows = store.read_after(seq, TAIL_BATCH).map_err(store_err)?;
+    let next = rows.last().map_or(seq, |r| r.seq);
+    let kept = rows
+        .into_iter()
+        .filter(|s| {
+            let e = &s.event;
+            filter.category.as_ref().is_none_or(|c| &e.category == c)
+                && filter.min_severity.is_none_or(|m| e.severity >= m)
+                && filter.ip.is_none_or(|ip| e.source_ip == Some(ip))
+                && filter
+                    .user
+                    .as_deref()
+                    .is_none_or(|u| e.user.as_deref() == Some(u))
+                && filter
+                    .path
+                    .as_deref()
+                    .is_none_or(|p| e.path.as_deref().is_some_and(|ep| ep.contains(p)))
+        })
+        .collect();
+    Ok((kept, next))
+}
+
 /// One event by id.
 pub fn event(db: Option<&Path>, id: &str) -> Result<Stored, ConsoleError> {
     let parsed: EventId = id
