@@ -22,6 +22,16 @@ fn caller(console: &Console, headers: &HeaderMap) -> Result<Caller, Denied> {
     console.api_caller(headers).ok_or(Denied::Unauthorized)
 }
 
+/// The event filters of an API query string, validated.
+pub(crate) fn filter_of(
+    params: Result<Query<EventParams>, QueryRejection>,
+) -> Result<query::EventFilter, ConsoleError> {
+    match params {
+        Ok(Query(p)) => p.parse(),
+        Err(_) => Err(ConsoleError::bad("query", "malformed query string")),
+    }
+}
+
 fn stored_json(s: &Stored) -> serde_json::Value {
     json!({ "seq": s.seq, "event": s.event })
 }
@@ -50,11 +60,7 @@ pub(crate) async fn events(
     if let Err(d) = caller(&console, &headers) {
         return d.into_response();
     }
-    let filter = match params {
-        Ok(Query(p)) => p.parse(),
-        Err(_) => Err(ConsoleError::bad("query", "malformed query string")),
-    };
-    let filter = match filter {
+    let filter = match filter_of(params) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };

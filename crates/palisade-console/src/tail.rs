@@ -16,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
 
 use crate::Console;
-use crate::error::ConsoleError;
 use crate::pages::blocking;
 use crate::query::{self, EventFilter, EventParams, EventView};
 
@@ -63,11 +62,7 @@ pub(crate) async fn stream(
     if console.api_caller(&headers).is_none() {
         return crate::auth::Denied::Unauthorized.into_response();
     }
-    let filter = match params {
-        Ok(Query(p)) => p.parse(),
-        Err(_) => Err(ConsoleError::bad("query", "malformed query string")),
-    };
-    let filter = match filter {
+    let filter = match crate::api::filter_of(params) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
