@@ -308,14 +308,28 @@ pub(crate) async fn ban(
     form: Result<Form<BanForm>, FormRejection>,
 ) -> Response {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let csrf = match form_caller(&console, &headers, form.csrf.as_deref()) {
+    let input = form.ban;
+    book_form(&console, &headers, form.csrf.as_deref(), move |book| {
+        query::ban(book, &input, Timestamp::now()).map(drop)
+    })
+    .await
+}
+
+/// A black-book form: authenticated and CSRF-checked, the change made off the async threads,
+/// then back to the black-book page (or the error shown there).
+async fn book_form(
+    console: &Console,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+    change: impl FnOnce(Option<&dyn palisade_state::State>) -> Result<(), ConsoleError> + Send + 'static,
+) -> Response {
+    let csrf = match form_caller(console, headers, csrf) {
         Ok(t) => t,
         Err(d) => return d.into_response(),
     };
     let book = console.settings().book.clone();
-    let input = form.ban;
-    match blocking(move || query::ban(book.as_deref(), &input, Timestamp::now())).await {
-        Ok(_) => see_other("/console/blackbook"),
+    match blocking(move || change(book.as_deref())).await {
+        Ok(()) => see_other("/console/blackbook"),
         Err(e) => console.page_error(&csrf, &e, "/console/blackbook"),
     }
 }
@@ -334,16 +348,11 @@ pub(crate) async fn unban(
     form: Result<Form<UnbanForm>, FormRejection>,
 ) -> Response {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let csrf = match form_caller(&console, &headers, form.csrf.as_deref()) {
-        Ok(t) => t,
-        Err(d) => return d.into_response(),
-    };
-    let book = console.settings().book.clone();
     let target = form.target;
-    match blocking(move || query::unban(book.as_deref(), &target, Timestamp::now())).await {
-        Ok(_) => see_other("/console/blackbook"),
-        Err(e) => console.page_error(&csrf, &e, "/console/blackbook"),
-    }
+    book_form(&console, &headers, form.csrf.as_deref(), move |book| {
+        query::unban(book, &target, Timestamp::now()).map(drop)
+    })
+    .await
 }
 
 pub(crate) async fn script() -> Response {
