@@ -1,13 +1,10 @@
 //! WebSockets through the guard: the upgrade, frames both ways, and neither the body limit nor
 //! the header deadline applying to frames.
 //!
-//! These run one at a time, in their own test binary. pingora 0.9 has a race in its HTTP/1
-//! upgrade path: when the (empty) request body of the upgrade request ends before the
-//! upstream's `101` is processed, it closes the upstream body pipe, and the first frame after
-//! the handshake finds it closed (`try_reserve() body pipe for upstream … Closed` in its debug
-//! log; the client sees the connection reset). It shows only under heavy CPU contention — it
-//! reproduces on the guard of before detection too — so these tests keep the machine quiet
-//! around the handshake rather than share it with the 100 MB streaming tests.
+//! They run one at a time: `many_handshakes_each_carry_their_first_frame` guards a race in
+//! pingora's HTTP/1 upgrade path (fixed in `vendor/pingora-proxy`, see `vendor/PATCHES.md`)
+//! that shows only when the machine is busy, and it should not share the guard with the
+//! others.
 
 use std::path::Path;
 use std::time::Duration;
@@ -85,5 +82,22 @@ async fn websockets_outlive_the_header_deadline() {
         assert_eq!(echo(&mut ws, &guard).await, format!("echo: tick {i}"));
         // Frames are not request headers: a pause longer than the deadline is fine.
         tokio::time::sleep(Duration::from_millis(800)).await;
+    }
+}
+
+/// pingora's upstream half could read the `101` before the (empty) end of the upgrade
+/// request's body, take that end for the end of the tunnel and close it: the first frame
+/// after the handshake was lost. Many handshakes in a row make that interleaving likely.
+#[tokio::test]
+async fn many_handshakes_each_carry_their_first_frame() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start(bin(), &up.url(), "", "");
+    for i in 0..60 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", guard.addr))
+            .await
+            .unwrap();
+        ws.send(Message::text(format!("first {i}"))).await.unwrap();
+        assert_eq!(echo(&mut ws, &guard).await, format!("echo: first {i}"));
     }
 }
