@@ -8,6 +8,7 @@
 //!     secure_cookies: true,
 //!     events_db: Some("/var/lib/palisade/events.db".into()),
 //!     book: None,
+//!     ..Default::default()
 //! });
 //! let admin: axum::Router = axum::Router::new().merge(router(console));
 //! # let _ = admin;
@@ -29,6 +30,7 @@ mod auth;
 mod chart;
 pub mod error;
 mod headers;
+pub mod hooks;
 mod pages;
 pub mod query;
 pub mod session;
@@ -44,11 +46,12 @@ use palisade_state::State;
 
 pub use error::ConsoleError;
 pub use headers::CONTENT_SECURITY_POLICY;
+pub use hooks::{AppStatus, AppView, ExclusionSpec, RulesControl, RulesView};
 
 use crate::session::Sessions;
 
 /// What the console needs from its caller.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct ConsoleSettings {
     /// The admin token: what the login form and `Authorization: Bearer` must present. An empty
     /// token disables logging in altogether.
@@ -60,6 +63,10 @@ pub struct ConsoleSettings {
     pub events_db: Option<PathBuf>,
     /// The black book to show and edit; `None`: its pages say so.
     pub book: Option<Arc<dyn State>>,
+    /// The detection rules to show and edit; `None`: the Rules page says so.
+    pub rules: Option<Arc<dyn RulesControl>>,
+    /// The supervised apps; `None` when nothing is supervised (`palisade guard`).
+    pub apps: Option<Arc<dyn AppStatus>>,
 }
 
 impl std::fmt::Debug for ConsoleSettings {
@@ -70,6 +77,8 @@ impl std::fmt::Debug for ConsoleSettings {
             .field("secure_cookies", &self.secure_cookies)
             .field("events_db", &self.events_db)
             .field("book", &self.book.as_ref().map(|_| "<state>"))
+            .field("rules", &self.rules.as_ref().map(|_| "<rules>"))
+            .field("apps", &self.apps.as_ref().map(|_| "<apps>"))
             .finish()
     }
 }

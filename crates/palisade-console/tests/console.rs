@@ -86,6 +86,7 @@ async fn start(secure_cookies: bool) -> Harness {
         secure_cookies,
         events_db: Some(db),
         book: Some(book.clone() as Arc<dyn State>),
+        ..Default::default()
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -261,6 +262,7 @@ async fn empty_token_never_logs_in() {
         secure_cookies: false,
         events_db: None,
         book: None,
+        ..Default::default()
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -702,6 +704,7 @@ async fn console_debug_output_hides_the_token() {
         secure_cookies: false,
         events_db: None,
         book: None,
+        ..Default::default()
     });
     let (id, session) = console.sessions().create().unwrap();
     let out = format!("{console:?}");
@@ -717,6 +720,7 @@ async fn missing_backends_answer_503_not_a_panic() {
         secure_cookies: false,
         events_db: None,
         book: None,
+        ..Default::default()
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -742,6 +746,7 @@ async fn a_store_not_created_yet_reads_as_empty() {
         secure_cookies: false,
         events_db: Some(dir.path().join("later.db")),
         book: None,
+        ..Default::default()
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -26,6 +26,7 @@ async fn serve(db: &Path) -> String {
         secure_cookies: false,
         events_db: Some(db.to_owned()),
         book: None,
+        ..Default::default()
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -29,6 +29,7 @@ pub fn routes(
         secure_cookies: false,
         events_db: rt.events.as_ref().map(|e| e.database.clone()),
         book,
+        ..Default::default()
     });
     Some(palisade_console::router(console))
 }
