@@ -36,10 +36,13 @@ need_build_prereqs() {
 # sshpass, vsftpd, nginx (its access log); fail2ban's filter.d files are read by the parser
 # tests, and nftables is the firewall action's (in a network namespace the test makes, with
 # iproute2).
+#
+# The console's browser tests drive Debian's headless Chromium through its chromedriver.
 need_test_prereqs() {
   need_packages /usr/sbin/rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_ossl.so:rsyslog-openssl' \
     /usr/bin/python3:python3 /usr/lib/python3/dist-packages/aiosmtpd/__init__.py:python3-aiosmtpd \
     /usr/sbin/sshd:openssh-server /usr/bin/ssh:openssh-client /usr/bin/sshpass:sshpass \
     /usr/sbin/vsftpd:vsftpd /etc/fail2ban/filter.d/sshd.conf:fail2ban /usr/sbin/nft:nftables \
-    /usr/sbin/ip:iproute2 /usr/sbin/nginx:nginx-light
+    /usr/sbin/ip:iproute2 /usr/sbin/nginx:nginx-light \
+    /usr/bin/chromium:chromium /usr/bin/chromedriver:chromium-driver
 }

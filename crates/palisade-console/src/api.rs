@@ -49,7 +49,14 @@ pub(crate) async fn overview(State(console): State<Console>, headers: HeaderMap)
     }
     let db = console.settings().events_db.clone();
     let r = blocking(move || query::overview(db.as_deref(), Timestamp::now())).await;
-    answer(r, |o| Json(o).into_response())
+    let app = console.app_status();
+    answer(r, |o| {
+        let mut v = serde_json::to_value(o).unwrap_or_default();
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("app".into(), serde_json::to_value(app).unwrap_or_default());
+        }
+        Json(v).into_response()
+    })
 }
 
 pub(crate) async fn events(

@@ -20,10 +20,25 @@ pub(crate) enum Caller {
 }
 
 impl Console {
-    /// True when `presented` is the admin token. An empty configured token matches nothing.
+    /// True when `presented` is the admin token. An empty configured token matches nothing,
+    /// and while too many wrong tokens came in recently nothing matches (see [`Throttle`]).
+    ///
+    /// [`Throttle`]: crate::session::Throttle
     pub(crate) fn token_matches(&self, presented: &str) -> bool {
         let token = &self.settings().token;
-        !token.is_empty() && constant_time_eq(presented.as_bytes(), token.as_bytes())
+        if token.is_empty() || self.throttled() {
+            return false;
+        }
+        let ok = constant_time_eq(presented.as_bytes(), token.as_bytes());
+        if !ok {
+            self.inner.throttle.failed();
+        }
+        ok
+    }
+
+    /// Too many wrong tokens lately: every login and bearer call is refused for a while.
+    pub(crate) fn throttled(&self) -> bool {
+        self.inner.throttle.engaged()
     }
 
     /// The browser session named by the request's cookie.

@@ -26,13 +26,18 @@
 #![warn(missing_docs)]
 
 mod api;
+mod app;
 mod auth;
 mod chart;
+mod dependencies;
 pub mod error;
+mod exchange;
 mod headers;
 pub mod hooks;
+mod logins;
 mod pages;
 pub mod query;
+mod rules;
 pub mod session;
 mod tail;
 
@@ -46,7 +51,7 @@ use palisade_state::State;
 
 pub use error::ConsoleError;
 pub use headers::CONTENT_SECURITY_POLICY;
-pub use hooks::{AppStatus, AppView, ExclusionSpec, RulesControl, RulesView};
+pub use hooks::{ExclusionSpec, RulesControl, RulesView};
 
 use crate::session::Sessions;
 
@@ -65,8 +70,11 @@ pub struct ConsoleSettings {
     pub book: Option<Arc<dyn State>>,
     /// The detection rules to show and edit; `None`: the Rules page says so.
     pub rules: Option<Arc<dyn RulesControl>>,
-    /// The supervised apps; `None` when nothing is supervised (`palisade guard`).
-    pub apps: Option<Arc<dyn AppStatus>>,
+    /// The directory `palisade audit` and `palisade outdated` save their latest reports in;
+    /// `None`: the Dependencies page says so.
+    pub reports: Option<PathBuf>,
+    /// The supervised app (`palisade run`); `None` under `palisade guard`.
+    pub app: Option<Arc<dyn palisade_core::AppControl>>,
 }
 
 impl std::fmt::Debug for ConsoleSettings {
@@ -78,7 +86,8 @@ impl std::fmt::Debug for ConsoleSettings {
             .field("events_db", &self.events_db)
             .field("book", &self.book.as_ref().map(|_| "<state>"))
             .field("rules", &self.rules.as_ref().map(|_| "<rules>"))
-            .field("apps", &self.apps.as_ref().map(|_| "<apps>"))
+            .field("reports", &self.reports)
+            .field("app", &self.app.as_ref().map(|_| "<app>"))
             .finish()
     }
 }
@@ -93,6 +102,7 @@ pub struct Console {
 struct Inner {
     settings: ConsoleSettings,
     sessions: Sessions,
+    throttle: session::Throttle,
     templates: Environment<'static>,
     tails: tail::Tails,
 }
@@ -104,6 +114,7 @@ impl Console {
             inner: Arc::new(Inner {
                 settings,
                 sessions: Sessions::default(),
+                throttle: session::Throttle::default(),
                 templates: pages::templates(),
                 tails: tail::Tails::default(),
             }),
@@ -113,6 +124,12 @@ impl Console {
     /// The live sessions (for tests and metrics).
     pub fn sessions(&self) -> &Sessions {
         &self.inner.sessions
+    }
+
+    /// The supervised app's status, when there is one. Asked per page view: the supervisor
+    /// answers from memory (and reads /proc for the memory figure).
+    fn app_status(&self) -> Option<palisade_core::AppStatus> {
+        self.settings().app.as_ref().map(|a| a.status())
     }
 
     fn settings(&self) -> &ConsoleSettings {
@@ -136,6 +153,17 @@ pub fn router(console: Console) -> Router {
         .route("/console/blackbook", get(pages::blackbook))
         .route("/console/blackbook/ban", post(pages::ban))
         .route("/console/blackbook/unban", post(pages::unban))
+        .route("/console/blackbook/export", get(exchange::export_page))
+        .route(
+            "/console/blackbook/import",
+            post(exchange::import_page).layer(exchange::body_limit()),
+        )
+        .route("/console/logins", get(logins::page))
+        .route("/console/dependencies", get(dependencies::page))
+        .route("/console/rules", get(rules::page))
+        .route("/console/rules/exclusions", post(rules::add))
+        .route("/api/v1/rules", get(rules::api_view))
+        .route("/api/v1/rules/exclusions", post(rules::api_add))
         .route("/console/assets/console.css", get(pages::stylesheet))
         .route("/console/assets/console.js", get(pages::script))
         .route("/api/v1/overview", get(api::overview))
@@ -144,6 +172,13 @@ pub fn router(console: Console) -> Router {
         .route("/api/v1/events/{id}", get(api::event))
         .route("/api/v1/blackbook", get(api::blackbook).post(api::ban))
         .route("/api/v1/blackbook/{target}", delete(api::unban))
+        .route("/api/v1/blackbook/export", get(exchange::export_api))
+        .route(
+            "/api/v1/blackbook/import",
+            post(exchange::import_api).layer(exchange::body_limit()),
+        )
+        .route("/api/v1/logins", get(logins::api))
+        .route("/api/v1/dependencies", get(dependencies::api))
         .with_state(console)
         .layer(axum::middleware::map_response(headers::security_headers))
 }

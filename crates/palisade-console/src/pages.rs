@@ -37,6 +37,12 @@ pub(crate) fn templates() -> Environment<'static> {
             "blackbook.html",
             include_str!("../templates/blackbook.html"),
         ),
+        ("logins.html", include_str!("../templates/logins.html")),
+        ("rules.html", include_str!("../templates/rules.html")),
+        (
+            "dependencies.html",
+            include_str!("../templates/dependencies.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are compiled into the binary and covered by tests; a broken one
@@ -44,6 +50,7 @@ pub(crate) fn templates() -> Environment<'static> {
             tracing::error!(template = name, error = %e, "console template does not compile");
         }
     }
+    env.add_global("book_formats", Value::from(crate::exchange::format_names()));
     env.add_filter("urlencode", |v: String| {
         form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
     });
@@ -51,7 +58,7 @@ pub(crate) fn templates() -> Environment<'static> {
 }
 
 impl Console {
-    fn render(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
+    pub(crate) fn render(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
         let out = self
             .inner
             .templates
@@ -66,7 +73,7 @@ impl Console {
         }
     }
 
-    fn page_error(&self, csrf: &str, e: &ConsoleError, back: &str) -> Response {
+    pub(crate) fn page_error(&self, csrf: &str, e: &ConsoleError, back: &str) -> Response {
         self.render(
             e.status(),
             "message.html",
@@ -112,6 +119,13 @@ pub(crate) async fn login(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let token = form.map(|Form(f)| f.token).unwrap_or_default();
+    if console.throttled() {
+        return console.render(
+            StatusCode::TOO_MANY_REQUESTS,
+            "login.html",
+            context! { error => "Too many wrong tokens in the last minute; wait a minute and try again." },
+        );
+    }
     if !console.token_matches(&token) {
         return console.render(
             StatusCode::UNAUTHORIZED,
@@ -189,6 +203,7 @@ pub(crate) async fn overview(State(console): State<Console>, headers: HeaderMap)
                 "overview.html",
                 context! {
                     csrf => session.csrf, nav => "overview", o, chart,
+                    app => console.app_status().as_ref().map(crate::app::AppView::from),
                     scan_limit => query::SCAN_LIMIT,
                 },
             )
@@ -246,7 +261,10 @@ pub(crate) async fn event(
         Ok(stored) => console.render(
             StatusCode::OK,
             "event.html",
-            context! { csrf => session.csrf, nav => "events", e => EventView::from(&stored) },
+            context! {
+                csrf => session.csrf, nav => "events", e => EventView::from(&stored),
+                exclude => crate::rules::suggestion(&stored.event),
+            },
         ),
         Err(e) => console.page_error(&session.csrf, &e, "/console/events"),
     }
@@ -291,7 +309,7 @@ pub(crate) struct BanForm {
 }
 
 /// Authenticates and CSRF-checks a form post; the session's CSRF token on success.
-fn form_caller(
+pub(crate) fn form_caller(
     console: &Console,
     headers: &HeaderMap,
     csrf: Option<&str>,

@@ -135,6 +135,26 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[cfg(test)]
+mod throttle_tests {
+    use super::*;
+
+    #[test]
+    fn engages_after_max_failures_and_stays_bounded() {
+        let t = Throttle::default();
+        for _ in 0..MAX_FAILURES - 1 {
+            t.failed();
+        }
+        assert!(!t.engaged());
+        t.failed();
+        assert!(t.engaged());
+        for _ in 0..100 {
+            t.failed();
+        }
+        assert_eq!(t.failures.lock().unwrap().len(), MAX_FAILURES);
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -184,5 +204,40 @@ mod tests {
         assert_eq!(sessions.get(&id).unwrap().csrf, s.csrf);
         sessions.remove(&id);
         assert!(sessions.get(&id).is_none());
+    }
+}
+
+/// Wrong tokens tolerated per [`THROTTLE_WINDOW`] before every token is refused until the
+/// window has passed: guessing the admin token online stays hopeless even for a long token's
+/// weaker cousin (a short passphrase someone chose).
+pub const MAX_FAILURES: usize = 10;
+
+/// The window [`MAX_FAILURES`] counts over.
+pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Recent wrong-token attempts, process-wide (the admin listener is loopback by default, so a
+/// per-address count would mostly see 127.0.0.1). Bounded: at most [`MAX_FAILURES`] instants.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    failures: Mutex<std::collections::VecDeque<Instant>>,
+}
+
+impl Throttle {
+    /// Whether attempts are refused now (too many recent failures).
+    pub fn engaged(&self) -> bool {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        while f.front().is_some_and(|t| t.elapsed() >= THROTTLE_WINDOW) {
+            f.pop_front();
+        }
+        f.len() >= MAX_FAILURES
+    }
+
+    /// Records a wrong token.
+    pub fn failed(&self) {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if f.len() >= MAX_FAILURES {
+            f.pop_front();
+        }
+        f.push_back(Instant::now());
     }
 }

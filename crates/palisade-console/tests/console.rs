@@ -420,7 +420,7 @@ async fn event_detail_shows_every_field_escaped() {
         "{page}"
     );
     assert!(!page.contains(HOSTILE));
-    assert!(page.contains("docs/rules.md#xss-script"));
+    assert!(page.contains("href=\"/console/rules#rule-xss-script%22%3E%3Cscript%3E\""));
     assert!(page.contains("192.0.2.66"));
     assert!(page.contains("payload"));
     assert!(page.contains("shop.example"));

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
 use bytes::BytesMut;
 use ipnet::IpNet;
 use palisade_core::{Category, Event, Severity};
@@ -39,6 +40,30 @@ impl DetectSettings {
     /// True when this client is exempt.
     pub fn allowed(&self, ip: IpAddr) -> bool {
         self.allow.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// The detection settings in force, shared by the proxy and whoever reloads them. Each
+/// request takes the settings current when its headers arrive and keeps them to its end, so
+/// a reload never inspects half a request with old rules and half with new ones, and
+/// connections stay open across it.
+#[derive(Debug, Clone, Default)]
+pub struct Detection(Arc<ArcSwapOption<DetectSettings>>);
+
+impl Detection {
+    /// A handle holding `settings` (`None`: detection off).
+    pub fn new(settings: Option<DetectSettings>) -> Detection {
+        Detection(Arc::new(ArcSwapOption::new(settings.map(Arc::new))))
+    }
+
+    /// The settings in force now.
+    pub fn current(&self) -> Option<Arc<DetectSettings>> {
+        self.0.load_full()
+    }
+
+    /// Puts `settings` in force for every request that starts from now on.
+    pub fn replace(&self, settings: Option<DetectSettings>) {
+        self.0.store(settings.map(Arc::new));
     }
 }
 

@@ -36,7 +36,7 @@ pub mod watch;
 pub use admin::serve_app_admin;
 pub use auth::{AuthGuardSettings, Mailer};
 pub use defence::{BanAnswer, BlackbookSettings, RateLimitSettings, RateRule};
-pub use detect::{DetectMode, DetectSettings};
+pub use detect::{DetectMode, DetectSettings, Detection};
 pub use error::GuardError;
 pub use forwarded::TrustedProxies;
 pub use server::{GuardServer, OnExit};

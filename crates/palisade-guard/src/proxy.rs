@@ -27,7 +27,7 @@ use pingora::{Error, ErrorSource, ErrorType, Result};
 use crate::auth::Watched;
 use crate::csp_report::{self, ReportBudget};
 use crate::defence::{BanAnswer, Defences, RequestInfo};
-use crate::detect::{self, DetectMode, DetectSettings, Inspection};
+use crate::detect::{self, DetectMode, DetectSettings, Detection, Inspection};
 use crate::error_page;
 use crate::forwarded::{Forwarded, TrustedProxies};
 use crate::metrics::{GuardMetrics, InFlight};
@@ -80,7 +80,7 @@ pub struct Guard {
     headers: Arc<Policy>,
     metrics: Arc<GuardMetrics>,
     events: Arc<dyn Emit>,
-    detect: Option<DetectSettings>,
+    detect: Detection,
     /// Black book, rate limits and login monitor (shared with the admin API).
     defences: Arc<Defences>,
     /// Last known state of the upstream: events go out on changes, not per failed request.
@@ -104,6 +104,9 @@ pub struct RequestCtx {
     upstream_sent: Option<Instant>,
     in_flight: Option<InFlight>,
     inspection: Inspection,
+    /// The detection settings this request is inspected with (those in force when its
+    /// headers arrived).
+    detect: Option<Arc<DetectSettings>>,
     /// The body was read before connecting upstream (for inspection); its `Expect` is answered.
     body_prefetched: bool,
     /// The body read ahead, kept only for a watched login or account-change route.
@@ -134,6 +137,7 @@ impl Guard {
         events: Arc<dyn Emit>,
         defences: Arc<Defences>,
         app: Option<AppGate>,
+        detection: Detection,
     ) -> Self {
         Guard {
             upstream: settings.upstream.clone(),
@@ -145,7 +149,7 @@ impl Guard {
             headers: settings.headers.clone(),
             metrics,
             events,
-            detect: settings.detect.clone(),
+            detect: detection,
             defences,
             upstream_up: AtomicBool::new(true),
             app,
@@ -252,7 +256,7 @@ impl Guard {
         end_of_stream: bool,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
-        let Some(detect) = &self.detect else {
+        let Some(detect) = ctx.detect.clone() else {
             return Ok(());
         };
         let Inspection::Holding(held) = &mut ctx.inspection else {
@@ -274,7 +278,7 @@ impl Guard {
             session.req_header(),
             &held[..held.len().min(window)],
         );
-        if self.act(session, ctx, detect, verdict).await? {
+        if self.act(session, ctx, &detect, verdict).await? {
             // The page is sent by `fail_to_proxy`; the upstream request is abandoned.
             return Error::e_explain(ErrorType::HTTPStatus(403), "blocked by detection");
         }
@@ -922,8 +926,9 @@ impl ProxyHttp for Guard {
             self.send_page(session, ctx, 413).await;
             return Ok(true);
         }
-        if let Some(detect) = &self.detect
-            && self.detect_head(session, ctx, detect, declared).await?
+        ctx.detect = self.detect.current();
+        if let Some(detect) = ctx.detect.clone()
+            && self.detect_head(session, ctx, &detect, declared).await?
         {
             return Ok(true);
         }

@@ -19,6 +19,7 @@ use crate::admin::AdminService;
 use crate::auth::AuthRuntime;
 use crate::conn::{ConnLimit, GuardedApp};
 use crate::defence::Defences;
+use crate::detect::Detection;
 use crate::error::GuardError;
 use crate::metrics::{GuardMetrics, install_recorder};
 use crate::proxy::Guard;
@@ -31,6 +32,7 @@ pub struct GuardServer {
     metrics: Arc<GuardMetrics>,
     drain: Duration,
     defences: Arc<Defences>,
+    detection: Detection,
 }
 
 /// Runs once, just before the process exits after a shutdown (flush the event store…).
@@ -93,12 +95,14 @@ impl GuardServer {
             settings.auth.clone().map(AuthRuntime::new),
         ));
         defences.start_upkeep();
+        let detection = Detection::new(settings.detect.clone());
         let guard = Guard::new(
             &settings,
             metrics.clone(),
             events.clone(),
             defences.clone(),
             supervised.as_ref().map(AppGate::new),
+            detection.clone(),
         );
         let mut proxy = pingora::proxy::http_proxy(&server.configuration, guard);
         // HTTP/2 has no header deadline (conn.rs); an idle h2 connection is closed
@@ -151,6 +155,7 @@ impl GuardServer {
             metrics,
             drain: settings.timeouts.drain,
             defences,
+            detection,
         })
     }
 
@@ -158,6 +163,11 @@ impl GuardServer {
     /// same windows and scores as the proxy's.
     pub fn login_feed(&self) -> crate::watch::LoginFeed {
         crate::watch::LoginFeed::new(self.defences.clone())
+    }
+
+    /// The detection settings in force: replace them to reload detection without a restart.
+    pub fn detection(&self) -> Detection {
+        self.detection.clone()
     }
 
     /// Serves until SIGTERM or SIGINT, then drains in-flight requests (up to the drain

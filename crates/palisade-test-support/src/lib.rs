@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 mod blackhole;
+pub mod browser;
 mod events;
 mod guard;
 mod raw;

@@ -16,7 +16,7 @@ use crate::Failure;
 use crate::cli::{AuditArgs, AuditDbCommand, AuditFormat};
 
 /// A database older than this gets a warning before the report.
-const STALE: Duration = Duration::from_secs(7 * 24 * 3600);
+pub(crate) const STALE: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// `$PALISADE_ADVISORY_DB`, else `$PALISADE_HOME/advisories`.
 fn default_database() -> PathBuf {
@@ -54,6 +54,7 @@ pub fn run(args: AuditArgs) -> Result<(), Failure> {
                 }
             };
             let (report, _) = audit_inputs(&args, inputs, &index)?;
+            crate::reports::save_audit(&args, &database, &report);
             let mut out = std::io::stdout().lock();
             let written = out
                 .write_all(render_report(&report, args.output()).as_bytes())
@@ -127,25 +128,7 @@ fn status(database: &Path, json: bool) -> Result<(), Failure> {
     let st = db.status();
     let now = SystemTime::now();
     if json {
-        let sources: Vec<_> = st
-            .sources
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "name": s.name.as_str(),
-                    "kind": s.kind.as_str(),
-                    "origin": s.origin.display().to_string(),
-                    "records": s.records,
-                    "withdrawn": s.withdrawn,
-                    "advisories": s.advisories,
-                    "failed": s.failed,
-                    "imported_at": humantime::format_rfc3339_seconds(s.imported_at).to_string(),
-                    "newest": s.newest,
-                    "age_days": s.age_at(now).as_secs() / 86_400,
-                    "stale": s.age_at(now) > STALE,
-                })
-            })
-            .collect();
+        let sources: Vec<_> = st.sources.iter().map(|s| source_json(s, now)).collect();
         let doc = serde_json::json!({
             "database": st.dir.display().to_string(),
             "sources": sources,
@@ -192,6 +175,23 @@ fn status(database: &Path, json: bool) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// One source as `db status --json` lists it (saved reports embed the same).
+pub(crate) fn source_json(s: &palisade_vulndb::SourceStatus, now: SystemTime) -> serde_json::Value {
+    serde_json::json!({
+        "name": s.name.as_str(),
+        "kind": s.kind.as_str(),
+        "origin": s.origin.display().to_string(),
+        "records": s.records,
+        "withdrawn": s.withdrawn,
+        "advisories": s.advisories,
+        "failed": s.failed,
+        "imported_at": humantime::format_rfc3339_seconds(s.imported_at).to_string(),
+        "newest": s.newest,
+        "age_days": s.age_at(now).as_secs() / 86_400,
+        "stale": s.age_at(now) > STALE,
+    })
 }
 
 fn remove(database: &Path, name: &str) -> Result<(), Failure> {
@@ -588,6 +588,7 @@ fn watch(args: &AuditArgs, database: &Path) -> Result<(), Failure> {
             match read_inputs(args).and_then(|inputs| audit_inputs(args, inputs, &index)) {
                 Ok((report, _)) => {
                     print!("{}", render_report(&report, args.output()));
+                    crate::reports::save_audit(args, database, &report);
                     let mut new = 0;
                     let current = finding_keys(&report);
                     let keys: BTreeSet<String> = current.iter().map(|(k, _)| k.clone()).collect();

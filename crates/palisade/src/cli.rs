@@ -443,6 +443,10 @@ pub struct AuditArgs {
     /// Config file for `--watch`'s event store and sinks [default: ./palisade.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Don't save the report for the console's Dependencies page (saved by default in
+    /// $PALISADE_REPORTS, else ~/.palisade/reports).
+    #[arg(long)]
+    pub no_save: bool,
 }
 
 impl AuditArgs {
@@ -685,6 +689,10 @@ pub struct OutdatedArgs {
     /// List every dependency, also the current ones.
     #[arg(long)]
     pub all: bool,
+    /// Don't save the result for the console's Dependencies page (saved by default in
+    /// $PALISADE_REPORTS, else ~/.palisade/reports).
+    #[arg(long)]
+    pub no_save: bool,
 }
 
 /// `palisade update`

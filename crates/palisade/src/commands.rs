@@ -15,6 +15,7 @@ use palisade_headers::{HeaderSet, Policy};
 use crate::Failure;
 use crate::cli::{ConfigCommand, GuardArgs, HeadersArgs, HeadersCommand};
 use crate::config::{self, ConfigError, FileConfig, Overrides, Runtime, Source};
+use crate::rules::ConfigRules;
 
 /// The default config file, used when it exists and no `--config` is given.
 pub const DEFAULT_CONFIG: &str = "palisade.toml";
@@ -27,6 +28,8 @@ pub struct Loaded {
     pub name: String,
     /// Its text ("" for built-in defaults).
     pub text: String,
+    /// The file, `None` for built-in defaults.
+    pub path: Option<PathBuf>,
 }
 
 impl Loaded {
@@ -53,6 +56,7 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
                 config: FileConfig::default(),
                 name: "<defaults>".to_owned(),
                 text: String::new(),
+                path: None,
             });
         }
     };
@@ -60,7 +64,12 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ConfigError::whole_file(&name, format!("cannot read: {e}")))?;
     let config = config::load_str(&text, &name)?;
-    Ok(Loaded { config, name, text })
+    Ok(Loaded {
+        config,
+        name,
+        text,
+        path: Some(path),
+    })
 }
 
 /// The config (explicit, ./palisade.toml or defaults) and its compiled headers policy; a
@@ -102,12 +111,15 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
         }
     }
     let book = settings.blackbook.as_ref().map(|b| b.state.clone());
+    let rules = ConfigRules::new(loaded.path.clone());
     settings.admin_routes = if settings.admin.is_some() {
         crate::console::routes(
             &rt,
             loaded.config.admin.console,
             rt.admin_token.clone(),
             book,
+            rules.clone(),
+            None,
         )
     } else {
         None
@@ -118,6 +130,10 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
     let state = settings.blackbook.as_ref().map(|b| b.state.clone());
     let server =
         GuardServer::build(settings, rt.admin_token, emit).context("starting the guard")?;
+    rules.attach(server.detection());
+    if loaded.path.is_some() {
+        crate::rules::reload_on_sighup(rules).context("listening for SIGHUP")?;
+    }
     let attached = crate::watch::attach(&loaded, &server, &detect, state)?;
     let on_exit: OnExit = Box::new(move || {
         drop(attached);

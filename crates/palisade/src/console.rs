@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use palisade_console::{Console, ConsoleSettings};
+use palisade_core::AppControl;
 use palisade_state::State;
 
 use crate::config::Runtime;
+use crate::rules::ConfigRules;
 
 /// The console's routes for the admin listener, or `None` (with the reason logged). `token`
 /// is the admin listener's (`palisade run` makes one up when none is configured).
@@ -15,6 +17,8 @@ pub fn routes(
     console: bool,
     token: Option<String>,
     book: Option<Arc<dyn State>>,
+    rules: Arc<ConfigRules>,
+    app: Option<Arc<dyn AppControl>>,
 ) -> Option<axum::Router> {
     if !console {
         return None;
@@ -29,7 +33,10 @@ pub fn routes(
         secure_cookies: false,
         events_db: rt.events.as_ref().map(|e| e.database.clone()),
         book,
-        ..Default::default()
+        // Where `palisade audit` and `palisade outdated` save their latest reports.
+        reports: Some(crate::reports::dir()),
+        rules: Some(rules),
+        app,
     });
     Some(palisade_console::router(console))
 }

@@ -19,6 +19,8 @@ mod enforce;
 mod events;
 mod headers_check;
 mod outdated;
+mod reports;
+mod rules;
 mod run;
 mod update;
 mod watch;

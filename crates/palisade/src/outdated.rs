@@ -426,17 +426,18 @@ pub fn run(args: OutdatedArgs) -> Result<(), Failure> {
         .iter()
         .flat_map(|c| &c.rows)
         .any(Outdated::is_outdated);
+    let doc = json!({
+        "projects": projects.iter().zip(&checked).map(|(p, c)| json!({
+            "dir": p.dir.display().to_string(),
+            "lockfile": p.lockfile_path.display().to_string(),
+            "ecosystem": p.ecosystem().as_str(),
+            "dependencies": c.rows.iter().filter(|r| args.all || r.is_outdated()).map(row_json).collect::<Vec<_>>(),
+            "notes": c.notes,
+        })).collect::<Vec<_>>(),
+        "runtimes": runtimes.iter().map(|r| json!({"name": r.name, "version": r.version, "supported": r.supported, "advice": r.advice})).collect::<Vec<_>>(),
+    });
+    crate::reports::save_outdated(&args, &doc);
     if args.json {
-        let doc = json!({
-            "projects": projects.iter().zip(&checked).map(|(p, c)| json!({
-                "dir": p.dir.display().to_string(),
-                "lockfile": p.lockfile_path.display().to_string(),
-                "ecosystem": p.ecosystem().as_str(),
-                "dependencies": c.rows.iter().filter(|r| args.all || r.is_outdated()).map(row_json).collect::<Vec<_>>(),
-                "notes": c.notes,
-            })).collect::<Vec<_>>(),
-            "runtimes": runtimes.iter().map(|r| json!({"name": r.name, "version": r.version, "supported": r.supported, "advice": r.advice})).collect::<Vec<_>>(),
-        });
         println!(
             "{}",
             serde_json::to_string_pretty(&doc).map_err(|e| Failure::Runtime(e.into()))?

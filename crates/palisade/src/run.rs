@@ -15,6 +15,7 @@ use crate::apps::{RunRecord, remove_record, write_record};
 use crate::cli::{RestartWhen, RunArgs};
 use crate::commands::{load_config, start_events};
 use crate::config::Overrides;
+use crate::rules::ConfigRules;
 
 /// The work to do once, whichever way the process ends: stop the app, drop the run record,
 /// store pending events.
@@ -152,11 +153,14 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         guard.blackbook = Some(crate::blackbook::open(plan)?);
     }
     guard.admin = Some(admin);
+    let rules = ConfigRules::new(loaded.path.clone());
     guard.admin_routes = crate::console::routes(
         &rt,
         loaded.config.admin.console,
         Some(token.clone()),
         guard.blackbook.as_ref().map(|b| b.state.clone()),
+        rules.clone(),
+        Some(supervisor.clone() as Arc<dyn AppControl>),
     );
     let supervised = Supervised {
         availability: supervisor.availability(),
@@ -174,6 +178,15 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             ));
         }
     };
+    rules.attach(server.detection());
+    if loaded.path.is_some()
+        && let Err(e) = crate::rules::reload_on_sighup(rules)
+    {
+        run_cleanup(&cleanup);
+        return Err(Failure::Runtime(
+            anyhow::Error::new(e).context("listening for SIGHUP"),
+        ));
+    }
     let listen = listen.unwrap_or(admin);
     tracing::info!(
         "guarding {name} on http://{listen} (app on 127.0.0.1:{port}); `palisade status` via admin http://{admin}"

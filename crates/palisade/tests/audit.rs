@@ -363,6 +363,8 @@ fn watch_records_new_findings_as_events() {
         .args(["audit", "--watch", "--interval", "200ms"])
         .current_dir(dir.path())
         .env("PALISADE_ADVISORY_DB", database())
+        // Saved reports go under the test's own home, never the user's.
+        .env("PALISADE_HOME", dir.path().join("home"))
         .env("PALISADE_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -1,8 +1,12 @@
 //! The console on a real guard's admin listener: log in with the admin token, ban an address
 //! from the black-book page (CSRF-checked), and the guard refuses it; unban, and it is served
-//! again. (The browser tests of the console come with its next slice.)
+//! again; add a detection exclusion from the console and by SIGHUP, and the running guard
+//! applies it without dropping a connection. (console_browser.rs drives these in Chromium.)
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use palisade_test_support::{GuardProcess, TestUpstream};
 
@@ -145,4 +149,163 @@ async fn a_ban_made_in_the_console_is_enforced_by_the_guard() {
         .await
         .unwrap();
     assert_eq!(events.status(), 200);
+}
+
+/// One keep-alive request on `conn`; its status. Reads the whole (Content-Length) body so the
+/// connection can carry the next one.
+fn keepalive_get(conn: &mut BufReader<TcpStream>, path: &str) -> u16 {
+    write!(
+        conn.get_mut(),
+        "GET {path} HTTP/1.1\r\nHost: shop.test\r\nConnection: keep-alive\r\n\r\n"
+    )
+    .unwrap();
+    let mut line = String::new();
+    conn.read_line(&mut line).unwrap();
+    let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut length = 0usize;
+    loop {
+        let mut h = String::new();
+        conn.read_line(&mut h).unwrap();
+        if h == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    conn.read_exact(&mut body).unwrap();
+    status
+}
+
+#[tokio::test]
+async fn exclusions_and_sighup_reload_detection_without_dropping_connections() {
+    const ATTACK: &str = "/echo?q=1%27%20UNION%20SELECT%20password%20FROM%20users--";
+    let up = TestUpstream::start();
+    let guard = GuardProcess::start_with_admin(
+        bin(),
+        &up.url(),
+        "",
+        &format!("token = \"{TOKEN}\""),
+        "# the operator's comment\n[detect]\nmode = \"block\"\n",
+    );
+    let original = std::fs::read_to_string(guard.config_path()).unwrap();
+    let status = |path: &'static str| {
+        let url = format!("{}{path}", guard.url());
+        async move { reqwest::get(url).await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(ATTACK).await, 403);
+    guard.wait_events("malicious_traffic", 1);
+    let api = reqwest::Client::new();
+    let admin = format!("http://{}", guard.admin);
+    // The rules that fired, as the console's API shows the event.
+    let blocked: serde_json::Value = api
+        .get(format!("{admin}/api/v1/events?category=malicious_traffic"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rules: Vec<String> = blocked["events"][0]["event"]["rules"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{blocked}"))
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    assert!(!rules.is_empty(), "{blocked:?}");
+
+    // A client connected before the change, on a keep-alive connection.
+    let mut conn = BufReader::new(TcpStream::connect(guard.addr).expect("connect to the guard"));
+    conn.get_mut()
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(keepalive_get(&mut conn, "/echo"), 200);
+
+    let r = api
+        .post(format!("{admin}/api/v1/rules/exclusions"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "path": "/echo", "location": "bogus:q", "rules": rules }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "an unknown location kind is refused");
+    assert_eq!(
+        std::fs::read_to_string(guard.config_path()).unwrap(),
+        original,
+        "and the file is left as it was"
+    );
+    let r = api
+        .post(format!("{admin}/api/v1/rules/exclusions"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "path": "/echo", "location": "query:q", "rules": rules }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let view: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(view["exclusions"].as_array().unwrap().len(), 1, "{view}");
+
+    assert_eq!(status(ATTACK).await, 200, "the false positive passes now");
+    assert_eq!(
+        status("/other?q=1%27%20UNION%20SELECT%20password%20FROM%20users--").await,
+        403,
+        "elsewhere the rules still apply"
+    );
+    let written = std::fs::read_to_string(guard.config_path()).unwrap();
+    assert!(
+        written.starts_with(&original),
+        "the file is appended to:\n{written}"
+    );
+    assert!(written.contains("[[detect.exclude]]") && written.contains("path = \"/echo\""));
+    assert_eq!(
+        keepalive_get(&mut conn, ATTACK),
+        200,
+        "the old connection is still open and uses the new rules"
+    );
+
+    // SIGHUP re-reads [detect]: back to the original file, the attack is blocked again.
+    std::fs::write(guard.config_path(), &original).unwrap();
+    guard.signal(libc_sighup());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status(ATTACK).await != 403 {
+        assert!(
+            Instant::now() < deadline,
+            "SIGHUP did not reload\n{}",
+            guard.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        keepalive_get(&mut conn, "/echo"),
+        200,
+        "SIGHUP drops no connection"
+    );
+
+    // A broken file is refused: the guard keeps running with the rules it had.
+    std::fs::write(
+        guard.config_path(),
+        format!("{original}\n[detect.nonsense]\n"),
+    )
+    .unwrap();
+    guard.signal(libc_sighup());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !guard.stderr().contains("reload refused") {
+        assert!(
+            Instant::now() < deadline,
+            "no refusal logged\n{}",
+            guard.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status(ATTACK).await, 403);
+    assert_eq!(keepalive_get(&mut conn, "/echo"), 200);
+    assert_eq!(keepalive_get(&mut conn, ATTACK), 403);
+}
+
+fn libc_sighup() -> i32 {
+    nix::sys::signal::Signal::SIGHUP as i32
 }

@@ -3,45 +3,26 @@
 //! One table of events in arrival order (`seq`), one cursor per sink into it, and an outbox of
 //! alert notifications per sink. Delivery is "read after my cursor, ship, move the cursor", so
 //! a sink that is down simply falls behind on disk and catches up in order when it returns.
+//!
+//! Beside the log, hourly aggregates (events per hour and category, and per hour and IP, rule
+//! or path) are kept in step with it, so the console's overview and `palisade events stats`
+//! read a few hundred rows instead of a day of events ([`TopKey`], [`Store::stats`]).
 
-use std::net::IpAddr;
+mod hourly;
+mod query;
+mod schema;
+
 use std::path::Path;
 use std::time::Duration;
 
-use palisade_core::{Category, Event, Severity, Timestamp};
+use palisade_core::{Event, EventId, Severity, Timestamp};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::alerts::Notification;
 use crate::error::StoreError;
 
-const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS events (
-    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
-    id       TEXT NOT NULL UNIQUE,
-    ts       INTEGER NOT NULL,
-    category TEXT NOT NULL,
-    severity INTEGER NOT NULL,
-    ip       TEXT,
-    user     TEXT,
-    body     TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
-CREATE INDEX IF NOT EXISTS events_category_ts ON events(category, ts);
-CREATE INDEX IF NOT EXISTS events_ip_ts ON events(ip, ts);
-CREATE TABLE IF NOT EXISTS sink_cursors (
-    sink TEXT PRIMARY KEY,
-    seq  INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-    sink    TEXT NOT NULL,
-    created INTEGER NOT NULL,
-    body    TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS outbox_sink_seq ON outbox(sink, seq);
-";
+pub use hourly::{HOUR_MS, KEYS_PER_HOUR, TopKey, TopList};
+pub use query::{EventQuery, Narrow};
 
 /// An event with its position in the log.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,23 +31,6 @@ pub struct Stored {
     pub seq: i64,
     /// The event, as redacted when it was stored.
     pub event: Event,
-}
-
-/// What `palisade events` asks for.
-#[derive(Debug, Clone, Default)]
-pub struct EventQuery {
-    /// Only events at or after this time.
-    pub since: Option<Timestamp>,
-    /// Only these categories (empty: all).
-    pub categories: Vec<Category>,
-    /// Only events from this client.
-    pub ip: Option<IpAddr>,
-    /// Only at least this severity.
-    pub min_severity: Option<Severity>,
-    /// Only events after this position (for `tail`).
-    pub after_seq: Option<i64>,
-    /// At most this many (newest first, unless `after_seq` is set: then oldest first).
-    pub limit: usize,
 }
 
 /// One row of `palisade events stats`.
@@ -83,6 +47,9 @@ pub struct StatRow {
 /// A connection to the event store.
 pub struct Store {
     conn: Connection,
+    /// The aggregate tables exist and are current (schema version 2 or later). A read-only
+    /// store an older palisade wrote has none: reads then count the log itself.
+    aggregates: bool,
 }
 
 fn severity_rank(s: Severity) -> i64 {
@@ -95,23 +62,20 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(path, e))?;
         }
-        let conn = Connection::open(path).map_err(|e| StoreError::sqlite(path, e))?;
-        let store = Store { conn };
-        store
-            .conn
-            .busy_timeout(Duration::from_secs(10))
+        let mut conn = Connection::open(path).map_err(|e| StoreError::sqlite(path, e))?;
+        conn.busy_timeout(Duration::from_secs(10))
             .and_then(|()| {
                 // WAL: readers (sinks, the CLI) never block the writer. NORMAL: a commit is in
                 // the WAL file when it returns, so a killed process loses nothing it committed.
-                store.conn.pragma_update(None, "journal_mode", "WAL")?;
-                store.conn.pragma_update(None, "synchronous", "NORMAL")?;
-                store.conn.execute_batch(SCHEMA)?;
-                store
-                    .conn
-                    .pragma_update(None, "user_version", SCHEMA_VERSION)
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+                schema::migrate(&mut conn)
             })
             .map_err(|e| StoreError::sqlite(path, e))?;
-        Ok(store)
+        Ok(Store {
+            conn,
+            aggregates: true,
+        })
     }
 
     /// Opens an existing store read-only (the CLI), failing clearly when it does not exist.
@@ -124,13 +88,19 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::sqlite(path, e))?;
-        conn.busy_timeout(Duration::from_secs(10))
+        let version = conn
+            .busy_timeout(Duration::from_secs(10))
+            .and_then(|()| schema::version(&conn))
             .map_err(|e| StoreError::sqlite(path, e))?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            aggregates: version >= schema::AGGREGATES_SINCE,
+        })
     }
 
-    /// Appends events and alert notifications in one transaction; an event whose id is
-    /// already stored (a re-ingested spool) is skipped. Returns how many events were new.
+    /// Appends events and alert notifications in one transaction, and counts the new events
+    /// in the hourly aggregates; an event whose id is already stored (a re-ingested spool) is
+    /// skipped. Returns how many events were new.
     pub fn append(
         &mut self,
         events: &[Event],
@@ -143,18 +113,26 @@ impl Store {
                 "INSERT OR IGNORE INTO events (id, ts, category, severity, ip, user, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
+            let mut tally = hourly::Tally::default();
             for e in events {
                 let body = serde_json::to_string(e).map_err(json_err)?;
-                inserted += ins.execute(params![
+                let ip = e.source_ip.map(|ip| ip.to_string());
+                let severity = severity_rank(e.severity);
+                let new = ins.execute(params![
                     e.id.to_string(),
                     e.time.0,
                     e.category.as_str(),
-                    severity_rank(e.severity),
-                    e.source_ip.map(|ip| ip.to_string()),
+                    severity,
+                    ip,
                     e.user,
                     body,
                 ])?;
+                if new > 0 {
+                    tally.add(e, ip.as_deref(), severity);
+                }
+                inserted += new;
             }
+            tally.apply(&tx)?;
             let mut out =
                 tx.prepare_cached("INSERT INTO outbox (sink, created, body) VALUES (?1, ?2, ?3)")?;
             for (sink, n) in notifications {
@@ -243,7 +221,7 @@ impl Store {
     }
 
     /// Applies retention: deletes events older than `max_age` and beyond the newest
-    /// `max_events`. Returns the deleted count and, per sink, how many of them it had not
+    /// `max_events`, and takes them off the hourly aggregates in the same transaction. Returns the deleted count and, per sink, how many of them it had not
     /// delivered yet (lost to that sink: the disk bound was hit).
     pub fn expire(
         &mut self,
@@ -285,6 +263,7 @@ impl Store {
             }
         }
         let deleted = if upto > 0 {
+            hourly::forget(&tx, upto)?;
             tx.execute("DELETE FROM events WHERE seq <= ?1", [upto])?
         } else {
             0
@@ -293,57 +272,32 @@ impl Store {
         Ok((deleted, lost))
     }
 
-    /// Events matching a query.
-    pub fn query(&self, q: &EventQuery) -> rusqlite::Result<Vec<Stored>> {
-        let mut sql = String::from("SELECT seq, body FROM events WHERE 1=1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(since) = q.since {
-            sql.push_str(" AND ts >= ?");
-            args.push(since.0.into());
-        }
-        if !q.categories.is_empty() {
-            sql.push_str(" AND category IN (");
-            for (i, c) in q.categories.iter().enumerate() {
-                sql.push_str(if i == 0 { "?" } else { ", ?" });
-                args.push(c.as_str().to_owned().into());
-            }
-            sql.push(')');
-        }
-        if let Some(ip) = q.ip {
-            sql.push_str(" AND ip = ?");
-            args.push(ip.to_string().into());
-        }
-        if let Some(sev) = q.min_severity {
-            sql.push_str(" AND severity >= ?");
-            args.push(severity_rank(sev).into());
-        }
-        if let Some(after) = q.after_seq {
-            sql.push_str(" AND seq > ? ORDER BY seq ASC");
-            args.push(after.into());
-        } else {
-            sql.push_str(" ORDER BY seq DESC");
-        }
-        sql.push_str(" LIMIT ?");
-        args.push((q.limit.max(1) as i64).into());
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), stored_row)?;
-        rows.map(|row| row.and_then(Stored::decode)).collect()
+    /// Counts by hour and category since a time, newest hour first. Read from the hourly
+    /// aggregates (the hour `since` falls in, when it is not on the hour, from the log).
+    pub fn stats(&self, since: Timestamp) -> rusqlite::Result<Vec<StatRow>> {
+        hourly::stats(&self.conn, self.aggregates, since)
     }
 
-    /// Counts by hour and category since a time, newest hour first.
-    pub fn stats(&self, since: Timestamp) -> rusqlite::Result<Vec<StatRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT (ts / 3600000) * 3600000 AS hour, category, COUNT(*) FROM events
-             WHERE ts >= ?1 GROUP BY hour, category ORDER BY hour DESC, COUNT(*) DESC",
-        )?;
-        let rows = stmt.query_map([since.0], |r| {
-            Ok(StatRow {
-                hour: Timestamp(r.get(0)?),
-                category: r.get(1)?,
-                count: r.get::<_, i64>(2)? as u64,
-            })
-        })?;
-        rows.collect()
+    /// The `n` most frequent source IPs, rules or paths of the events in `[since, until)`, from
+    /// the hourly aggregates (parts of hours at either end from the log).
+    pub fn top(
+        &self,
+        key: TopKey,
+        since: Timestamp,
+        until: Timestamp,
+        n: usize,
+    ) -> rusqlite::Result<TopList> {
+        hourly::top(&self.conn, self.aggregates, key, since, until, n)
+    }
+
+    /// The event with this id, if it is stored.
+    pub fn get(&self, id: EventId) -> rusqlite::Result<Option<Stored>> {
+        self.conn
+            .prepare_cached("SELECT seq, body FROM events WHERE id = ?1")?
+            .query_row([id.to_string()], stored_row)
+            .optional()?
+            .map(Stored::decode)
+            .transpose()
     }
 
     /// Number of stored events.
