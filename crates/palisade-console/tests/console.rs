@@ -1,21 +1,23 @@
 //! The console against a live server on port 0, a real SQLite event store and an in-memory
 //! black book.
 
+mod common;
+
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use palisade_console::{CONTENT_SECURITY_POLICY, Console, ConsoleSettings, router};
+use common::{Harness, Site, assert_security_headers};
+use palisade_console::{Console, ConsoleSettings};
 use palisade_core::{Category, Event, Severity, Timestamp};
 use palisade_state::{BookConfig, MemoryState, State};
-use reqwest::StatusCode;
-use reqwest::header::{CONTENT_SECURITY_POLICY as CSP, LOCATION, SET_COOKIE};
+use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
 
 const TOKEN: &str = "correct horse battery staple";
 const HOSTILE: &str = "<script>alert(1)</script>";
 
-struct Harness {
-    base: String,
-    http: reqwest::Client,
+/// The black book the console writes to, the hostile event's id and the store's directory.
+struct Fixture {
     book: Arc<MemoryState>,
     hostile_id: String,
     _dir: tempfile::TempDir,
@@ -59,7 +61,7 @@ fn seed() -> Vec<Event> {
     ]
 }
 
-async fn start(secure_cookies: bool) -> Harness {
+async fn start(secure_cookies: bool) -> Harness<Fixture> {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("events.db");
     let hostile = Event::new(Category::MaliciousTraffic, Severity::Critical, HOSTILE)
@@ -88,90 +90,13 @@ async fn start(secure_cookies: bool) -> Harness {
         book: Some(book.clone() as Arc<dyn State>),
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
     Harness {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        book,
-        hostile_id,
-        _dir: dir,
-    }
-}
-
-/// A logged-in browser: its cookie header and CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
-}
-
-impl Harness {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn login(&self) -> Browser {
-        let res = self
-            .http
-            .post(self.url("/console/login"))
-            .form(&[("token", TOKEN)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let set = res.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-        let cookie = set.split(';').next().unwrap().to_owned();
-        let page = self.get_page("/console", &cookie).await;
-        let csrf = page
-            .split("<meta name=\"csrf-token\" content=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("csrf meta tag")
-            .to_owned();
-        Browser { cookie, csrf }
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> reqwest::Response {
-        let res = self
-            .http
-            .get(self.url(path))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_security_headers(&res);
-        res
-    }
-
-    /// A page's HTML, checked for inline script and style.
-    async fn get_page(&self, path: &str, cookie: &str) -> String {
-        let res = self.get(path, cookie).await;
-        assert_eq!(res.status(), StatusCode::OK, "{path}");
-        let body = res.text().await.unwrap();
-        assert_no_inline(&body);
-        body
-    }
-
-    async fn post_form(
-        &self,
-        path: &str,
-        cookie: &str,
-        form: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let res = self
-            .http
-            .post(self.url(path))
-            .header("cookie", cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        assert_security_headers(&res);
-        res
+        site: Site::start(console, TOKEN).await,
+        fixture: Fixture {
+            book,
+            hostile_id,
+            _dir: dir,
+        },
     }
 }
 
@@ -180,35 +105,10 @@ fn esc(s: &str) -> String {
     s.replace('/', "&#x2f;")
 }
 
-fn assert_security_headers(res: &reqwest::Response) {
-    let h = res.headers();
-    assert_eq!(h[CSP], CONTENT_SECURITY_POLICY, "{}", res.url());
-    assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["referrer-policy"], "no-referrer");
-    assert_eq!(h["cache-control"], "no-store");
-    assert_eq!(h["x-frame-options"], "DENY");
-}
-
-fn assert_no_inline(body: &str) {
-    let lower = body.to_ascii_lowercase();
-    for (i, _) in lower.match_indices("<script") {
-        let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |j| i + j)];
-        assert!(tag.contains(" src="), "inline script: {tag}");
-    }
-    assert!(!lower.contains("style="), "style attribute in page");
-    assert!(!lower.contains("<style"), "style element in page");
-}
-
 #[tokio::test]
 async fn login_checks_the_token_and_sets_a_strict_cookie() {
     let h = start(false).await;
-    let res = h
-        .http
-        .post(h.url("/console/login"))
-        .form(&[("token", "wrong")])
-        .send()
-        .await
-        .unwrap();
+    let res = h.post_login("wrong").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_security_headers(&res);
     assert!(res.headers().get(SET_COOKIE).is_none());
@@ -216,13 +116,7 @@ async fn login_checks_the_token_and_sets_a_strict_cookie() {
     assert!(body.contains("name=\"token\""));
     assert!(body.contains("not the admin token"));
 
-    let res = h
-        .http
-        .post(h.url("/console/login"))
-        .form(&[("token", TOKEN)])
-        .send()
-        .await
-        .unwrap();
+    let res = h.post_login(TOKEN).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[LOCATION], "/console");
     let cookie = res.headers()[SET_COOKIE].to_str().unwrap();
@@ -240,13 +134,7 @@ async fn login_checks_the_token_and_sets_a_strict_cookie() {
     assert_eq!(value.len(), 43, "32 bytes, base64url");
 
     let h = start(true).await;
-    let res = h
-        .http
-        .post(h.url("/console/login"))
-        .form(&[("token", TOKEN)])
-        .send()
-        .await
-        .unwrap();
+    let res = h.post_login(TOKEN).await;
     assert!(
         res.headers()[SET_COOKIE]
             .to_str()
@@ -264,15 +152,7 @@ async fn empty_token_never_logs_in() {
         book: None,
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
-    let res = reqwest::Client::new()
-        .post(format!("http://{addr}/console/login"))
-        .form(&[("token", "")])
-        .send()
-        .await
-        .unwrap();
+    let res = Site::start(console, "").await.post_login("").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -307,9 +187,9 @@ async fn logged_out_pages_redirect_and_api_answers_401() {
         .post_form("/console/blackbook/ban", "", &[("target", "192.0.2.1")])
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(h.book.list(Timestamp::now()).is_empty());
+    assert!(h.fixture.book.list(Timestamp::now()).is_empty());
     // The login form and the stylesheet need no session.
-    h.get_page("/console/login", "").await;
+    h.ok_page("/console/login", "").await;
     let css = h.get("/console/assets/console.css", "").await;
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 }
@@ -318,7 +198,7 @@ async fn logged_out_pages_redirect_and_api_answers_401() {
 async fn overview_counts_and_draws_an_svg_chart() {
     let h = start(false).await;
     let b = h.login().await;
-    let page = h.get_page("/console", &b.cookie).await;
+    let page = h.ok_page("/console", &b.cookie).await;
     assert!(page.contains("<svg"));
     assert!(page.contains("<rect class=\"blocked\""));
     // 3 seeded + the hostile one blocked, 1 ban, 2 login failures.
@@ -332,16 +212,7 @@ async fn overview_counts_and_draws_an_svg_chart() {
     assert!(page.contains("sqli-union"));
     assert!(page.contains(&esc("/search")));
 
-    let o: serde_json::Value = h
-        .http
-        .get(h.url("/api/v1/overview"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let o = h.api_json("/api/v1/overview").await;
     assert_eq!(o["blocked"], 4);
     assert_eq!(o["bans"], 1);
     assert_eq!(o["login_failures"], 2);
@@ -358,27 +229,25 @@ async fn events_filter_by_category_and_ip() {
     let h = start(false).await;
     let b = h.login().await;
     let page = h
-        .get_page("/console/events?category=auth_failure", &b.cookie)
+        .ok_page("/console/events?category=auth_failure", &b.cookie)
         .await;
     assert!(page.contains("bad password"));
     assert!(!page.contains("sqli in query"));
     let page = h
-        .get_page("/console/events?ip=203.0.113.5&since=1h", &b.cookie)
+        .ok_page("/console/events?ip=203.0.113.5&since=1h", &b.cookie)
         .await;
     assert!(page.contains("sqli in query"));
     assert!(page.contains("nikto"));
     assert!(!page.contains("bad password"));
-    let page = h.get_page("/console/events?user=root", &b.cookie).await;
+    let page = h.ok_page("/console/events?user=root", &b.cookie).await;
     assert!(page.contains("sshd: failed password"));
     assert!(!page.contains("bad password"));
-    let page = h.get_page("/console/events?path=.env", &b.cookie).await;
+    let page = h.ok_page("/console/events?path=.env", &b.cookie).await;
     assert!(page.contains("probe of .env"));
     assert!(!page.contains("nikto"));
 
     let api = |q: &'static str| {
-        h.http
-            .get(h.url(&format!("/api/v1/events{q}")))
-            .bearer_auth(TOKEN)
+        h.api_request(Method::GET, &format!("/api/v1/events{q}"))
             .send()
     };
     let j: serde_json::Value = api("?category=malicious_traffic&ip=203.0.113.5")
@@ -413,7 +282,10 @@ async fn event_detail_shows_every_field_escaped() {
     let h = start(false).await;
     let b = h.login().await;
     let page = h
-        .get_page(&format!("/console/events/{}", h.hostile_id), &b.cookie)
+        .ok_page(
+            &format!("/console/events/{}", h.fixture.hostile_id),
+            &b.cookie,
+        )
         .await;
     assert!(
         page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
@@ -426,21 +298,14 @@ async fn event_detail_shows_every_field_escaped() {
     assert!(page.contains("shop.example"));
 
     // The listing and overview escape them too.
-    let page = h.get_page("/console/events", &b.cookie).await;
+    let page = h.ok_page("/console/events", &b.cookie).await;
     assert!(!page.contains(HOSTILE));
     assert!(page.contains("&lt;script&gt;"));
-    h.get_page("/console", &b.cookie).await;
+    h.ok_page("/console", &b.cookie).await;
 
-    let j: serde_json::Value = h
-        .http
-        .get(h.url(&format!("/api/v1/events/{}", h.hostile_id)))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let j = h
+        .api_json(&format!("/api/v1/events/{}", h.fixture.hostile_id))
+        .await;
     assert_eq!(j["event"]["user"], HOSTILE);
 
     let res = h.get("/console/events/not-an-id", &b.cookie).await;
@@ -472,7 +337,7 @@ async fn ban_and_unban_through_the_forms_need_the_csrf_token() {
         .post_form("/console/blackbook/ban", &b.cookie, &wrong)
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(h.book.list(Timestamp::now()).is_empty());
+    assert!(h.fixture.book.list(Timestamp::now()).is_empty());
 
     let mut right = ban.to_vec();
     right.push(("csrf", &b.csrf));
@@ -481,7 +346,7 @@ async fn ban_and_unban_through_the_forms_need_the_csrf_token() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[LOCATION], "/console/blackbook");
-    let bans = h.book.list(Timestamp::now());
+    let bans = h.fixture.book.list(Timestamp::now());
     assert_eq!(bans.len(), 1);
     assert_eq!(bans[0].target.to_string(), "192.0.2.0/24");
     assert_eq!(bans[0].source, palisade_state::BanSource::Manual);
@@ -489,9 +354,7 @@ async fn ban_and_unban_through_the_forms_need_the_csrf_token() {
 
     // Permanent ban, given through the header instead of the field.
     let res = h
-        .http
-        .post(h.url("/console/blackbook/ban"))
-        .header("cookie", &b.cookie)
+        .request(Method::POST, "/console/blackbook/ban", &b.cookie)
         .header("x-csrf-token", &b.csrf)
         .form(&[("target", "2001:db8::1"), ("ttl", ""), ("reason", "")])
         .send()
@@ -499,12 +362,12 @@ async fn ban_and_unban_through_the_forms_need_the_csrf_token() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
-    let page = h.get_page("/console/blackbook", &b.cookie).await;
+    let page = h.ok_page("/console/blackbook", &b.cookie).await;
     assert!(page.contains(&esc("192.0.2.0/24")));
     assert!(page.contains("test ban"));
     assert!(page.contains(&esc("2001:db8::1/128")));
     assert!(page.contains("never"));
-    let page = h.get_page("/console/blackbook?q=test", &b.cookie).await;
+    let page = h.ok_page("/console/blackbook?q=test", &b.cookie).await;
     assert!(page.contains(&esc("192.0.2.0/24")));
     assert!(!page.contains(&esc("2001:db8::1/128")));
 
@@ -520,7 +383,7 @@ async fn ban_and_unban_through_the_forms_need_the_csrf_token() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let page = h.get_page("/console/blackbook", &b.cookie).await;
+    let page = h.ok_page("/console/blackbook", &b.cookie).await;
     assert!(!page.contains(HOSTILE));
     assert!(page.contains("&lt;script&gt;alert(1)"));
 
@@ -550,6 +413,7 @@ async fn ban_and_unban_through_the_forms_need_the_csrf_token() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let targets: Vec<String> = h
+        .fixture
         .book
         .list(Timestamp::now())
         .iter()
@@ -562,9 +426,7 @@ async fn ban_and_unban_through_the_forms_need_the_csrf_token() {
 async fn api_writes_with_bearer_or_cookie_plus_csrf() {
     let h = start(false).await;
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook"))
-        .bearer_auth(TOKEN)
+        .api_request(Method::POST, "/api/v1/blackbook")
         .json(&serde_json::json!({ "target": "198.51.100.0/24", "ttl": "2h", "reason": "api" }))
         .send()
         .await
@@ -575,22 +437,11 @@ async fn api_writes_with_bearer_or_cookie_plus_csrf() {
     assert_eq!(j["target"], "198.51.100.0/24");
     assert_eq!(j["source"], "manual");
 
-    let j: serde_json::Value = h
-        .http
-        .get(h.url("/api/v1/blackbook"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let j = h.api_json("/api/v1/blackbook").await;
     assert_eq!(j["count"], 1);
 
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook"))
-        .bearer_auth(TOKEN)
+        .api_request(Method::POST, "/api/v1/blackbook")
         .json(&serde_json::json!({ "target": "198.51.100.1", "ttl": "soon" }))
         .send()
         .await
@@ -599,9 +450,7 @@ async fn api_writes_with_bearer_or_cookie_plus_csrf() {
     let j: serde_json::Value = res.json().await.unwrap();
     assert_eq!(j["field"], "ttl");
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook"))
-        .bearer_auth(TOKEN)
+        .api_request(Method::POST, "/api/v1/blackbook")
         .body("{not json")
         .send()
         .await
@@ -612,18 +461,14 @@ async fn api_writes_with_bearer_or_cookie_plus_csrf() {
     let b = h.login().await;
     let body = serde_json::json!({ "target": "192.0.2.9" });
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook"))
-        .header("cookie", &b.cookie)
+        .request(Method::POST, "/api/v1/blackbook", &b.cookie)
         .json(&body)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook"))
-        .header("cookie", &b.cookie)
+        .request(Method::POST, "/api/v1/blackbook", &b.cookie)
         .header("x-csrf-token", "wrong")
         .json(&body)
         .send()
@@ -631,9 +476,7 @@ async fn api_writes_with_bearer_or_cookie_plus_csrf() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook"))
-        .header("cookie", &b.cookie)
+        .request(Method::POST, "/api/v1/blackbook", &b.cookie)
         .header("x-csrf-token", &b.csrf)
         .json(&body)
         .send()
@@ -645,30 +488,29 @@ async fn api_writes_with_bearer_or_cookie_plus_csrf() {
     assert_eq!(res.status(), StatusCode::OK);
 
     let res = h
-        .http
-        .delete(h.url("/api/v1/blackbook/198.51.100.0%2F24"))
-        .header("cookie", &b.cookie)
+        .request(
+            Method::DELETE,
+            "/api/v1/blackbook/198.51.100.0%2F24",
+            &b.cookie,
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = h
-        .http
-        .delete(h.url("/api/v1/blackbook/198.51.100.0%2F24"))
-        .bearer_auth(TOKEN)
+        .api_request(Method::DELETE, "/api/v1/blackbook/198.51.100.0%2F24")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let res = h
-        .http
-        .delete(h.url("/api/v1/blackbook/198.51.100.0%2F24"))
-        .bearer_auth(TOKEN)
+        .api_request(Method::DELETE, "/api/v1/blackbook/198.51.100.0%2F24")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let targets: Vec<String> = h
+        .fixture
         .book
         .list(Timestamp::now())
         .iter()
@@ -722,17 +564,9 @@ async fn missing_backends_answer_503_not_a_panic() {
         book: None,
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
-    let http = reqwest::Client::new();
+    let h = Site::start(console, TOKEN).await;
     for path in ["/api/v1/overview", "/api/v1/events", "/api/v1/blackbook"] {
-        let res = http
-            .get(format!("http://{addr}{path}"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
+        let res = h.api_get(path).await;
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
         assert_security_headers(&res);
     }
@@ -748,18 +582,10 @@ async fn a_store_not_created_yet_reads_as_empty() {
         book: None,
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
-    let o: serde_json::Value = reqwest::Client::new()
-        .get(format!("http://{addr}/api/v1/overview"))
-        .bearer_auth(TOKEN)
-        .send()
+    let o = Site::start(console, TOKEN)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .api_json("/api/v1/overview")
+        .await;
     assert_eq!(o["total"], 0);
     assert_eq!(o["hours"].as_array().unwrap().len(), 24);
 }

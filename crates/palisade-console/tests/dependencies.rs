@@ -2,12 +2,14 @@
 //! reading report files written to a temporary directory the way `palisade audit` and
 //! `palisade outdated` save them.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use palisade_console::{CONTENT_SECURITY_POLICY, Console, ConsoleSettings, router};
+use common::Site;
+use palisade_console::{Console, ConsoleSettings};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_SECURITY_POLICY as CSP, SET_COOKIE};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "correct horse battery staple";
@@ -135,75 +137,13 @@ fn reports(dir: &Path) {
     std::fs::write(dir.join(".audit-0003.json.77.tmp"), "{").unwrap();
 }
 
-struct Harness {
-    base: String,
-    http: reqwest::Client,
-}
-
-async fn start(reports: Option<&Path>) -> Harness {
+async fn start(reports: Option<&Path>) -> Site {
     let console = Console::new(ConsoleSettings {
         token: TOKEN.into(),
         reports: reports.map(Path::to_path_buf),
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
-    Harness {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    }
-}
-
-impl Harness {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// A logged-in browser's cookie header.
-    async fn login(&self) -> String {
-        let res = self
-            .http
-            .post(self.url("/console/login"))
-            .form(&[("token", TOKEN)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let set = res.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-        set.split(';').next().unwrap().to_owned()
-    }
-
-    /// The Dependencies page's HTML, checked for headers and inline script or style.
-    async fn page(&self, cookie: &str) -> String {
-        let res = self
-            .http
-            .get(self.url("/console/dependencies"))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(res.headers()[CSP], CONTENT_SECURITY_POLICY);
-        let body = res.text().await.unwrap();
-        assert_no_inline(&body);
-        body
-    }
-
-    async fn api(&self) -> Value {
-        let res = self
-            .http
-            .get(self.url("/api/v1/dependencies"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json().await.unwrap()
-    }
+    Site::start(console, TOKEN).await
 }
 
 /// What minijinja's HTML escaping makes of text (it escapes `/` too).
@@ -214,16 +154,6 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#x27;")
         .replace('/', "&#x2f;")
-}
-
-fn assert_no_inline(body: &str) {
-    let lower = body.to_ascii_lowercase();
-    for (i, _) in lower.match_indices("<script") {
-        let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |j| i + j)];
-        assert!(tag.contains(" src="), "inline script: {tag}");
-    }
-    assert!(!lower.contains("style="), "style attribute in page");
-    assert!(!lower.contains("<style"), "style element in page");
 }
 
 /// The page's `<section>` for a project.
@@ -241,23 +171,13 @@ async fn the_page_shows_findings_fix_advice_and_outdated_packages() {
     let h = start(Some(dir.path())).await;
 
     // Same auth as the other pages and the API.
-    let res = h
-        .http
-        .get(h.url("/console/dependencies"))
-        .send()
-        .await
-        .unwrap();
+    let res = h.get("/console/dependencies", "").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = h
-        .http
-        .get(h.url("/api/v1/dependencies"))
-        .send()
-        .await
-        .unwrap();
+    let res = h.get("/api/v1/dependencies", "").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
-    let cookie = h.login().await;
-    let body = h.page(&cookie).await;
+    let cookie = h.login_cookie().await;
+    let body = h.ok_page("/console/dependencies", &cookie).await;
 
     let shop = section(&body, "/srv/shop");
     // By severity: critical, high, low, whatever order the file had.
@@ -313,7 +233,7 @@ async fn the_page_shows_findings_fix_advice_and_outdated_packages() {
     assert!(!body.contains(".tmp"));
 
     // The API says the same, from the same gathering.
-    let doc = h.api().await;
+    let doc = h.api_json("/api/v1/dependencies").await;
     let projects = doc["projects"].as_array().unwrap();
     assert_eq!(projects.len(), 2, "{doc}");
     let shop = projects
@@ -359,19 +279,19 @@ async fn without_reports_the_page_says_what_to_run() {
     // Not created yet: nobody has run an audit on this host.
     let missing = dir.path().join("reports");
     let h = start(Some(&missing)).await;
-    let cookie = h.login().await;
-    let body = h.page(&cookie).await;
+    let cookie = h.login_cookie().await;
+    let body = h.ok_page("/console/dependencies", &cookie).await;
     assert!(
         body.contains("Run <code>palisade audit</code>\nin the project directory"),
         "{body}"
     );
-    let doc = h.api().await;
+    let doc = h.api_json("/api/v1/dependencies").await;
     assert_eq!(doc["projects"], json!([]));
     assert_eq!(doc["problem"], Value::Null);
 
     let h = start(None).await;
-    let cookie = h.login().await;
-    let body = h.page(&cookie).await;
+    let cookie = h.login_cookie().await;
+    let body = h.ok_page("/console/dependencies", &cookie).await;
     assert!(body.contains("no reports directory"), "{body}");
-    assert_eq!(h.api().await["dir"], Value::Null);
+    assert_eq!(h.api_json("/api/v1/dependencies").await["dir"], Value::Null);
 }

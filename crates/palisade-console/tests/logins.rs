@@ -1,15 +1,18 @@
 //! The logins page and the black book's import and export, against a live server on port 0,
 //! a real SQLite event store and in-memory black books.
 
+mod common;
+
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use palisade_console::{CONTENT_SECURITY_POLICY, Console, ConsoleSettings, router};
+use common::{Harness, Site, assert_no_inline, assert_security_headers};
+use palisade_console::{Console, ConsoleSettings};
 use palisade_core::{Category, Event, Severity, Timestamp};
 use palisade_state::{BanRequest, BanSource, BookConfig, MemoryState, State};
-use reqwest::StatusCode;
-use reqwest::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY as CSP, SET_COOKIE};
+use reqwest::header::CONTENT_DISPOSITION;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 const TOKEN: &str = "correct horse battery staple";
@@ -17,16 +20,10 @@ const HOSTILE: &str = "<script>alert(1)</script>";
 const MAX_IMPORT: usize = 5 * 1024 * 1024;
 const HOUR: i64 = 3_600_000;
 
-struct Harness {
-    base: String,
-    http: reqwest::Client,
+/// The black book the console reads and writes, and the event store's directory.
+struct Fixture {
     book: Arc<MemoryState>,
     _dir: tempfile::TempDir,
-}
-
-struct Browser {
-    cookie: String,
-    csrf: String,
 }
 
 fn ip(s: &str) -> IpAddr {
@@ -175,7 +172,7 @@ fn seed(now: Timestamp) -> Vec<Event> {
     ]
 }
 
-async fn start_with(events: &[Event], book: Option<Arc<MemoryState>>) -> Harness {
+async fn start_with(events: &[Event], book: Option<Arc<MemoryState>>) -> Harness<Fixture> {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("events.db");
     let mut store = palisade_events::Store::open(&db).unwrap();
@@ -188,75 +185,19 @@ async fn start_with(events: &[Event], book: Option<Arc<MemoryState>>) -> Harness
         book: Some(book.clone() as Arc<dyn State>),
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
     Harness {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        book,
-        _dir: dir,
+        site: Site::start(console, TOKEN).await,
+        fixture: Fixture { book, _dir: dir },
     }
 }
 
-async fn start() -> Harness {
+async fn start() -> Harness<Fixture> {
     start_with(&seed(Timestamp::now()), None).await
 }
 
-impl Harness {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn login(&self) -> Browser {
-        let res = self
-            .http
-            .post(self.url("/console/login"))
-            .form(&[("token", TOKEN)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let set = res.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-        let cookie = set.split(';').next().unwrap().to_owned();
-        let (_, page) = self.page("/console", &cookie).await;
-        let csrf = page
-            .split("<meta name=\"csrf-token\" content=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("csrf meta tag")
-            .to_owned();
-        Browser { cookie, csrf }
-    }
-
-    /// A page's status and HTML, checked for the security headers and inline script/style.
-    async fn page(&self, path: &str, cookie: &str) -> (StatusCode, String) {
-        let res = self
-            .http
-            .get(self.url(path))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_security_headers(&res);
-        let status = res.status();
-        let body = res.text().await.unwrap();
-        assert_no_inline(&body);
-        (status, body)
-    }
-
+impl Harness<Fixture> {
     async fn api(&self, path: &str) -> (StatusCode, Value) {
-        let res = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        assert_security_headers(&res);
+        let res = self.api_get(path).await;
         let status = res.status();
         (status, res.json().await.unwrap())
     }
@@ -267,9 +208,10 @@ impl Harness {
         body: impl Into<reqwest::Body>,
     ) -> (StatusCode, Value) {
         let res = self
-            .http
-            .post(self.url(&format!("/api/v1/blackbook/import?format={format}")))
-            .bearer_auth(TOKEN)
+            .api_request(
+                Method::POST,
+                &format!("/api/v1/blackbook/import?format={format}"),
+            )
             .body(body)
             .send()
             .await
@@ -288,9 +230,7 @@ impl Harness {
     ) -> (StatusCode, String) {
         let (content_type, body) = multipart(parts);
         let res = self
-            .http
-            .post(self.url("/console/blackbook/import"))
-            .header("cookie", cookie)
+            .request(Method::POST, "/console/blackbook/import", cookie)
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -304,7 +244,8 @@ impl Harness {
     }
 
     fn targets(&self) -> Vec<String> {
-        self.book
+        self.fixture
+            .book
             .list(Timestamp::now())
             .iter()
             .map(|b| b.target.to_string())
@@ -334,23 +275,6 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-fn assert_security_headers(res: &reqwest::Response) {
-    let h = res.headers();
-    assert_eq!(h[CSP], CONTENT_SECURITY_POLICY, "{}", res.url());
-    assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["cache-control"], "no-store");
-}
-
-fn assert_no_inline(body: &str) {
-    let lower = body.to_ascii_lowercase();
-    for (i, _) in lower.match_indices("<script") {
-        let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |j| i + j)];
-        assert!(tag.contains(" src="), "inline script: {tag}");
-    }
-    assert!(!lower.contains("style="), "style attribute in page");
-    assert!(!lower.contains("<style"), "style element in page");
 }
 
 fn keys(rows: &Value) -> Vec<(String, u64)> {
@@ -448,11 +372,11 @@ async fn api_counts_failed_logins_by_user_and_ip() {
 #[tokio::test]
 async fn logins_page_escapes_links_and_marks_reports() {
     let h = start().await;
-    let (status, _) = h.page("/console/logins", "").await;
+    let (status, _) = h.get_page("/console/logins", "").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 
     let b = h.login().await;
-    let (status, page) = h.page("/console/logins", &b.cookie).await;
+    let (status, page) = h.get_page("/console/logins", &b.cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("href=\"/console/events?user=alice&amp;since=24h\""));
     assert!(page.contains("href=\"/console/events?ip=203.0.113.9&amp;since=24h\""));
@@ -465,11 +389,11 @@ async fn logins_page_escapes_links_and_marks_reports() {
     assert!(page.contains("brute force: 12 failed logins from one IP"));
     assert!(!page.contains("olduser"));
 
-    let (status, page) = h.page("/console/logins?since=7d", &b.cookie).await;
+    let (status, page) = h.get_page("/console/logins?since=7d", &b.cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("href=\"/console/events?user=olduser&amp;since=7d\""));
 
-    let (status, page) = h.page("/console/logins?since=soon", &b.cookie).await;
+    let (status, page) = h.get_page("/console/logins?since=soon", &b.cookie).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("since: `soon` is not a duration"));
 }
@@ -482,15 +406,10 @@ async fn a_store_not_created_yet_shows_no_logins() {
         events_db: Some(dir.path().join("later.db")),
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
-    let res = reqwest::Client::new()
-        .get(format!("http://{addr}/api/v1/logins"))
-        .bearer_auth(TOKEN)
-        .send()
+    let res = Site::start(console, TOKEN)
         .await
-        .unwrap();
+        .api_get("/api/v1/logins")
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let l: Value = res.json().await.unwrap();
     assert_eq!(l["failures"], 0);
@@ -523,15 +442,11 @@ fn populated_book() -> Arc<MemoryState> {
 #[tokio::test]
 async fn export_then_import_round_trips_every_format() {
     let from = start_with(&[], Some(populated_book())).await;
-    let originals = from.book.list(Timestamp::now());
+    let originals = from.fixture.book.list(Timestamp::now());
     for format in ["csv", "json", "plain"] {
         let res = from
-            .http
-            .get(from.url(&format!("/api/v1/blackbook/export?format={format}")))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
+            .api_get(&format!("/api/v1/blackbook/export?format={format}"))
+            .await;
         assert_eq!(res.status(), StatusCode::OK, "{format}");
         assert_security_headers(&res);
         let disposition = res.headers()[CONTENT_DISPOSITION]
@@ -550,7 +465,7 @@ async fn export_then_import_round_trips_every_format() {
         assert_eq!(counts["kept_manual"], 0);
         assert_eq!(to.targets(), from.targets(), "{format}");
         if format != "plain" {
-            let imported = to.book.list(Timestamp::now());
+            let imported = to.fixture.book.list(Timestamp::now());
             for (a, b) in originals.iter().zip(&imported) {
                 assert_eq!(a.reason, b.reason, "{format}");
                 assert_eq!(a.source, b.source, "{format}");
@@ -567,7 +482,7 @@ async fn export_then_import_round_trips_every_format() {
 async fn the_black_book_page_offers_exports_and_an_import_form() {
     let h = start_with(&[], Some(populated_book())).await;
     let b = h.login().await;
-    let (status, page) = h.page("/console/blackbook", &b.cookie).await;
+    let (status, page) = h.get_page("/console/blackbook", &b.cookie).await;
     assert_eq!(status, StatusCode::OK);
     for format in ["csv", "json", "plain"] {
         assert!(page.contains(&format!(
@@ -579,12 +494,8 @@ async fn the_black_book_page_offers_exports_and_an_import_form() {
     assert!(page.contains("<input type=\"file\" name=\"file\""));
 
     let res = h
-        .http
-        .get(h.url("/console/blackbook/export?format=csv"))
-        .header("cookie", &b.cookie)
-        .send()
-        .await
-        .unwrap();
+        .get("/console/blackbook/export?format=csv", &b.cookie)
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.headers()[CONTENT_DISPOSITION],
@@ -616,7 +527,7 @@ async fn the_black_book_page_offers_exports_and_an_import_form() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let (status, page) = h
-        .page("/console/blackbook/export?format=xml", &b.cookie)
+        .get_page("/console/blackbook/export?format=xml", &b.cookie)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("is not a black book format"));
@@ -648,9 +559,7 @@ async fn the_import_form_needs_the_csrf_token_and_shows_the_counts() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     // URL-encoded, as a script might post it: the same check.
     let res = h
-        .http
-        .post(h.url("/console/blackbook/import"))
-        .header("cookie", &b.cookie)
+        .request(Method::POST, "/console/blackbook/import", &b.cookie)
         .form(&[("format", "plain"), ("text", "192.0.2.1")])
         .send()
         .await
@@ -658,9 +567,11 @@ async fn the_import_form_needs_the_csrf_token_and_shows_the_counts() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // The API with a session cookie must echo the token in X-CSRF-Token.
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook/import?format=plain"))
-        .header("cookie", &b.cookie)
+        .request(
+            Method::POST,
+            "/api/v1/blackbook/import?format=plain",
+            &b.cookie,
+        )
         .body("192.0.2.1")
         .send()
         .await
@@ -710,9 +621,7 @@ async fn the_import_form_needs_the_csrf_token_and_shows_the_counts() {
 
     // URL-encoded with the token in the header.
     let res = h
-        .http
-        .post(h.url("/console/blackbook/import"))
-        .header("cookie", &b.cookie)
+        .request(Method::POST, "/console/blackbook/import", &b.cookie)
         .header("x-csrf-token", &b.csrf)
         .form(&[("format", "plain"), ("text", "192.0.2.1")])
         .send()
@@ -722,9 +631,11 @@ async fn the_import_form_needs_the_csrf_token_and_shows_the_counts() {
     assert!(res.text().await.unwrap().contains("0 added, 1 updated"));
     // The API with the cookie and the header.
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook/import?format=plain"))
-        .header("cookie", &b.cookie)
+        .request(
+            Method::POST,
+            "/api/v1/blackbook/import?format=plain",
+            &b.cookie,
+        )
         .header("x-csrf-token", &b.csrf)
         .body("192.0.2.3")
         .send()
@@ -754,9 +665,7 @@ async fn bad_imports_are_clear_400s_and_change_nothing() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(e["field"], "format");
     let res = h
-        .http
-        .post(h.url("/api/v1/blackbook/import"))
-        .bearer_auth(TOKEN)
+        .api_request(Method::POST, "/api/v1/blackbook/import")
         .body("192.0.2.1")
         .send()
         .await
@@ -857,22 +766,11 @@ async fn without_a_black_book_import_and_export_answer_503() {
         token: TOKEN.into(),
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
-    let http = reqwest::Client::new();
-    let res = http
-        .get(format!("http://{addr}/api/v1/blackbook/export?format=csv"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let h = Site::start(console, TOKEN).await;
+    let res = h.api_get("/api/v1/blackbook/export?format=csv").await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let res = http
-        .post(format!(
-            "http://{addr}/api/v1/blackbook/import?format=plain"
-        ))
-        .bearer_auth(TOKEN)
+    let res = h
+        .api_request(Method::POST, "/api/v1/blackbook/import?format=plain")
         .body("192.0.2.1")
         .send()
         .await

@@ -2,14 +2,17 @@
 //! binary's own, over a config file and a running guard, is tested end to end in
 //! crates/palisade/tests/console.rs): what is shown, what is forwarded, what is refused.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
-use palisade_console::{Console, ConsoleSettings, ExclusionSpec, RulesControl, RulesView, router};
+use common::{Browser, Harness, Site};
+use palisade_console::{Console, ConsoleSettings, ExclusionSpec, RulesControl, RulesView};
 use palisade_core::{AppControl, AppStatus, Category, ControlError, Event, Severity};
-use reqwest::StatusCode;
-use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::header::LOCATION;
 
 const TOKEN: &str = "rules-token-0123456789";
+const EXCLUSIONS: &str = "/console/rules/exclusions";
 
 #[derive(Default)]
 struct Rules {
@@ -66,16 +69,15 @@ impl AppControl for App {
     }
 }
 
-struct Harness {
-    base: String,
-    http: reqwest::Client,
+/// The rules control the console forwards to, the stored events' ids and the store's directory.
+struct Fixture {
     rules: Arc<Rules>,
     blocked_id: String,
     login_id: String,
     _dir: tempfile::TempDir,
 }
 
-async fn start(with_rules: bool) -> Harness {
+async fn start(with_rules: bool) -> Harness<Fixture> {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("events.db");
     let mut blocked = Event::new(Category::MaliciousTraffic, Severity::High, "sqli blocked")
@@ -98,72 +100,27 @@ async fn start(with_rules: bool) -> Harness {
         app: Some(Arc::new(App)),
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
     Harness {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        rules,
-        blocked_id,
-        login_id,
-        _dir: dir,
-    }
-}
-
-impl Harness {
-    async fn login(&self) -> (String, String) {
-        let res = self
-            .http
-            .post(format!("{}/console/login", self.base))
-            .form(&[("token", TOKEN)])
-            .send()
-            .await
-            .unwrap();
-        let cookie = res.headers()[SET_COOKIE].to_str().unwrap();
-        let cookie = cookie.split(';').next().unwrap().to_owned();
-        let page = self.page("/console/rules", &cookie).await.1;
-        let csrf = page
-            .split("<meta name=\"csrf-token\" content=\"")
-            .nth(1)
-            .and_then(|r| r.split('"').next())
-            .unwrap()
-            .to_owned();
-        (cookie, csrf)
-    }
-
-    async fn page(&self, path: &str, cookie: &str) -> (StatusCode, String) {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
-        (res.status(), res.text().await.unwrap())
-    }
-
-    async fn post_form(&self, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http
-            .post(format!("{}/console/rules/exclusions", self.base))
-            .header("cookie", cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        site: Site::start(console, TOKEN).await,
+        fixture: Fixture {
+            rules,
+            blocked_id,
+            login_id,
+            _dir: dir,
+        },
     }
 }
 
 #[tokio::test]
 async fn a_false_positive_becomes_an_exclusion() {
     let h = start(true).await;
-    let (cookie, csrf) = h.login().await;
+    let Browser { cookie, csrf } = h.login().await;
 
     let (status, page) = h
-        .page(&format!("/console/events/{}", h.blocked_id), &cookie)
+        .get_page(
+            &format!("/console/events/{}", h.fixture.blocked_id),
+            &cookie,
+        )
         .await;
     assert_eq!(status, 200);
     assert!(page.contains("id=\"exclude-form\""), "{page}");
@@ -181,7 +138,7 @@ async fn a_false_positive_becomes_an_exclusion() {
     );
     assert!(page.contains("href=\"/console/rules#rule-sqli-tautology\""));
     let (_, page) = h
-        .page(&format!("/console/events/{}", h.login_id), &cookie)
+        .get_page(&format!("/console/events/{}", h.fixture.login_id), &cookie)
         .await;
     assert!(
         !page.contains("exclude-form"),
@@ -193,19 +150,22 @@ async fn a_false_positive_becomes_an_exclusion() {
         ("location", "query:q"),
         ("rules", "sqli-fingerprint-weak, sqli-tautology"),
     ];
-    let res = h.post_form(&cookie, &form).await;
+    let res = h.post_form(EXCLUSIONS, &cookie, &form).await;
     assert_eq!(res.status(), 403, "no CSRF token");
     let mut with_csrf = form.to_vec();
     with_csrf.push(("csrf", "wrong"));
-    assert_eq!(h.post_form(&cookie, &with_csrf).await.status(), 403);
-    assert!(h.rules.added.lock().unwrap().is_empty());
+    assert_eq!(
+        h.post_form(EXCLUSIONS, &cookie, &with_csrf).await.status(),
+        403
+    );
+    assert!(h.fixture.rules.added.lock().unwrap().is_empty());
     with_csrf.pop();
     with_csrf.push(("csrf", &csrf));
-    let res = h.post_form(&cookie, &with_csrf).await;
+    let res = h.post_form(EXCLUSIONS, &cookie, &with_csrf).await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()[LOCATION], "/console/rules?added=1");
     assert_eq!(
-        h.rules.added.lock().unwrap()[0],
+        h.fixture.rules.added.lock().unwrap()[0],
         ExclusionSpec {
             path: Some("/search".into()),
             location: Some("query:q".into()),
@@ -213,7 +173,7 @@ async fn a_false_positive_becomes_an_exclusion() {
         }
     );
 
-    let (_, page) = h.page("/console/rules?added=1", &cookie).await;
+    let (_, page) = h.get_page("/console/rules?added=1", &cookie).await;
     assert!(page.contains("id=\"flash\""));
     let table = page.split("id=\"exclusions\"").nth(1).unwrap();
     assert!(table.contains("<code>&#x2f;search</code>") && table.contains("<code>query:q</code>"));
@@ -224,14 +184,18 @@ async fn a_false_positive_becomes_an_exclusion() {
 
     // Refused by the control: the message is shown, nothing added.
     let res = h
-        .post_form(&cookie, &[("location", "bogus:x"), ("csrf", &csrf)])
+        .post_form(
+            EXCLUSIONS,
+            &cookie,
+            &[("location", "bogus:x"), ("csrf", &csrf)],
+        )
         .await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("unknown location kind"));
     // Refused before the control: an exclusion that would switch detection off.
-    let res = h.post_form(&cookie, &[("csrf", &csrf)]).await;
+    let res = h.post_form(EXCLUSIONS, &cookie, &[("csrf", &csrf)]).await;
     assert_eq!(res.status(), 400);
-    assert_eq!(h.rules.added.lock().unwrap().len(), 1);
+    assert_eq!(h.fixture.rules.added.lock().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -240,16 +204,7 @@ async fn the_api_reads_and_adds_exclusions() {
     let url = format!("{}/api/v1/rules", h.base);
     let res = h.http.get(&url).bearer_auth("wrong").send().await.unwrap();
     assert_eq!(res.status(), 401);
-    let view: serde_json::Value = h
-        .http
-        .get(&url)
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = h.api_json("/api/v1/rules").await;
     assert_eq!(
         (view["mode"].as_str(), view["paranoia"].as_u64()),
         (Some("block"), Some(1))
@@ -278,51 +233,31 @@ async fn the_api_reads_and_adds_exclusions() {
 #[tokio::test]
 async fn without_a_rules_control_the_page_says_so_and_the_overview_shows_the_app() {
     let h = start(false).await;
-    let (cookie, csrf) = h.login().await;
-    let (status, page) = h.page("/console/rules", &cookie).await;
+    let Browser { cookie, csrf } = h.login().await;
+    let (status, page) = h.get_page("/console/rules", &cookie).await;
     assert_eq!(status, 200);
     assert!(page.contains("does not expose its detection rules"));
     let res = h
-        .post_form(&cookie, &[("path", "/a"), ("csrf", &csrf)])
+        .post_form(EXCLUSIONS, &cookie, &[("path", "/a"), ("csrf", &csrf)])
         .await;
     assert_eq!(res.status(), 503);
 
-    let (_, page) = h.page("/console", &cookie).await;
+    let (_, page) = h.get_page("/console", &cookie).await;
     let app = page.split("id=\"app-status\"").nth(1).expect("app section");
     assert!(app.contains("shop&lt;b&gt;") && app.contains("backoff") && app.contains(">3<"));
-    let o: serde_json::Value = h
-        .http
-        .get(format!("{}/api/v1/overview", h.base))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let o = h.api_json("/api/v1/overview").await;
     assert_eq!(o["app"]["restarts"], 3);
 }
 
 #[tokio::test]
 async fn guessing_the_token_is_throttled() {
     let h = start(true).await;
-    let login = |token: &'static str| {
-        h.http
-            .post(format!("{}/console/login", h.base))
-            .form(&[("token", token)])
-            .send()
-    };
+    let login = |token: &'static str| h.post_login(token);
     for _ in 0..palisade_console::session::MAX_FAILURES {
-        assert_eq!(login("guess").await.unwrap().status(), 401);
+        assert_eq!(login("guess").await.status(), 401);
     }
     // Even the right token waits out the window, and so does the API.
-    assert_eq!(login(TOKEN).await.unwrap().status(), 429);
-    let res = h
-        .http
-        .get(format!("{}/api/v1/rules", h.base))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(login(TOKEN).await.status(), 429);
+    let res = h.api_get("/api/v1/rules").await;
     assert_eq!(res.status(), 401);
 }

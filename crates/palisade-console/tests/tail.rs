@@ -1,12 +1,14 @@
 //! The live tail (`GET /api/v1/events/stream`): events stored after the stream opened arrive
 //! as Server-Sent Events, filtered like the events page; `Last-Event-ID` resumes.
 
+mod common;
+
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use palisade_console::{Console, ConsoleSettings, router};
+use palisade_console::{Console, ConsoleSettings};
 use palisade_core::{Category, Event, Severity};
 
 const TOKEN: &str = "tail-test-token";
@@ -28,10 +30,7 @@ async fn serve(db: &Path) -> String {
         book: None,
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(console)).await });
-    format!("http://{addr}")
+    common::serve(console).await
 }
 
 /// Reads the stream until `n` SSE events arrived (or 10 s passed): their `id`s and data.

@@ -5,6 +5,7 @@
 
 mod blackhole;
 pub mod browser;
+pub mod console;
 mod events;
 mod guard;
 mod raw;

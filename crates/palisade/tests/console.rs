@@ -8,21 +8,15 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use palisade_test_support::console::{self, status_through_guard};
 use palisade_test_support::{GuardProcess, TestUpstream};
+use reqwest::Method;
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_palisade"))
 }
 
 const TOKEN: &str = "console-test-token-0123456789";
-
-fn csrf_of(page: &str) -> String {
-    let at = page
-        .find("name=\"csrf-token\" content=\"")
-        .unwrap_or_else(|| panic!("no csrf meta in {page}"));
-    let rest = &page[at + "name=\"csrf-token\" content=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
 
 #[tokio::test]
 async fn a_ban_made_in_the_console_is_enforced_by_the_guard() {
@@ -34,47 +28,16 @@ async fn a_ban_made_in_the_console_is_enforced_by_the_guard() {
         &format!("token = \"{TOKEN}\""),
         "",
     );
-    let console = format!("http://{}", guard.admin);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let through_guard = |ip: &'static str| {
-        let client = reqwest::Client::new();
-        let url = format!("{}/echo", guard.url());
-        async move {
-            client
-                .get(url)
-                .header("x-forwarded-for", ip)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
+    let console = console::Client::new(guard.admin, TOKEN);
+    let through_guard = |ip: &'static str| status_through_guard(&guard, ip);
     assert_eq!(through_guard("203.0.113.77").await, 200);
 
     // Logged out: the console sends you to its login page.
-    let r = client
-        .get(format!("{console}/console"))
-        .send()
-        .await
-        .unwrap();
+    let r = console.get("/console", "").await;
     assert_eq!(r.status(), 303);
-    let r = client
-        .post(format!("{console}/console/login"))
-        .form(&[("token", "wrong")])
-        .send()
-        .await
-        .unwrap();
+    let r = console.post_login("wrong").await;
     assert_eq!(r.status(), 401);
-    let r = client
-        .post(format!("{console}/console/login"))
-        .form(&[("token", TOKEN)])
-        .send()
-        .await
-        .unwrap();
+    let r = console.post_login(TOKEN).await;
     assert_eq!(r.status(), 303);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
@@ -82,47 +45,32 @@ async fn a_ban_made_in_the_console_is_enforced_by_the_guard() {
         "{cookie}"
     );
     // The browser's part: send the session back.
-    let session = cookie.split(';').next().unwrap().to_owned();
+    let session = console::session_cookie(&cookie);
 
-    let page = client
-        .get(format!("{console}/console/blackbook"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let page = console.get("/console/blackbook", &session).await;
     assert_eq!(page.status(), 200);
     let csp = page.headers()["content-security-policy"]
         .to_str()
         .unwrap()
         .to_owned();
     assert!(csp.contains("default-src 'none'"), "{csp}");
-    let csrf = csrf_of(&page.text().await.unwrap());
+    let csrf = console::csrf_of(&page.text().await.unwrap());
 
     // Without the CSRF token: refused.
-    let r = client
-        .post(format!("{console}/console/blackbook/ban"))
-        .header("cookie", &session)
-        .form(&[
-            ("target", "203.0.113.77"),
-            ("ttl", "1h"),
-            ("reason", "console test"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let ban = [
+        ("target", "203.0.113.77"),
+        ("ttl", "1h"),
+        ("reason", "console test"),
+    ];
+    let r = console
+        .post_form("/console/blackbook/ban", &session, &ban)
+        .await;
     assert_eq!(r.status(), 403);
-    let r = client
-        .post(format!("{console}/console/blackbook/ban"))
-        .header("cookie", &session)
-        .form(&[
-            ("target", "203.0.113.77"),
-            ("ttl", "1h"),
-            ("reason", "console test"),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let mut with_csrf = ban.to_vec();
+    with_csrf.push(("csrf", &csrf));
+    let r = console
+        .post_form("/console/blackbook/ban", &session, &with_csrf)
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         through_guard("203.0.113.77").await,
@@ -131,23 +79,18 @@ async fn a_ban_made_in_the_console_is_enforced_by_the_guard() {
     );
     assert_eq!(through_guard("203.0.113.78").await, 200);
 
-    let r = client
-        .post(format!("{console}/console/blackbook/unban"))
-        .header("cookie", &session)
-        .form(&[("target", "203.0.113.77/32"), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
+    let r = console
+        .post_form(
+            "/console/blackbook/unban",
+            &session,
+            &[("target", "203.0.113.77/32"), ("csrf", &csrf)],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(through_guard("203.0.113.77").await, 200);
 
     // The JSON API with the admin token as a bearer.
-    let events = reqwest::Client::new()
-        .get(format!("{console}/api/v1/blackbook"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let events = console.api_get("/api/v1/blackbook").await;
     assert_eq!(events.status(), 200);
 }
 
@@ -198,18 +141,11 @@ async fn exclusions_and_sighup_reload_detection_without_dropping_connections() {
     };
     assert_eq!(status(ATTACK).await, 403);
     guard.wait_events("malicious_traffic", 1);
-    let api = reqwest::Client::new();
-    let admin = format!("http://{}", guard.admin);
+    let console = console::Client::new(guard.admin, TOKEN);
     // The rules that fired, as the console's API shows the event.
-    let blocked: serde_json::Value = api
-        .get(format!("{admin}/api/v1/events?category=malicious_traffic"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let blocked = console
+        .api_json("/api/v1/events?category=malicious_traffic")
+        .await;
     let rules: Vec<String> = blocked["events"][0]["event"]["rules"]
         .as_array()
         .unwrap_or_else(|| panic!("{blocked}"))
@@ -225,9 +161,8 @@ async fn exclusions_and_sighup_reload_detection_without_dropping_connections() {
         .unwrap();
     assert_eq!(keepalive_get(&mut conn, "/echo"), 200);
 
-    let r = api
-        .post(format!("{admin}/api/v1/rules/exclusions"))
-        .bearer_auth(TOKEN)
+    let r = console
+        .api(Method::POST, "/api/v1/rules/exclusions")
         .json(&serde_json::json!({ "path": "/echo", "location": "bogus:q", "rules": rules }))
         .send()
         .await
@@ -238,9 +173,8 @@ async fn exclusions_and_sighup_reload_detection_without_dropping_connections() {
         original,
         "and the file is left as it was"
     );
-    let r = api
-        .post(format!("{admin}/api/v1/rules/exclusions"))
-        .bearer_auth(TOKEN)
+    let r = console
+        .api(Method::POST, "/api/v1/rules/exclusions")
         .json(&serde_json::json!({ "path": "/echo", "location": "query:q", "rules": rules }))
         .send()
         .await

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use palisade_test_support::browser::{Browser, screenshot_dir};
+use palisade_test_support::console::status_through_guard;
 use palisade_test_support::{GuardProcess, TestUpstream};
 
 fn bin() -> &'static Path {
@@ -54,18 +55,6 @@ where
         assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// `GET /echo` through the guard as client `ip` (a trusted `X-Forwarded-For`): the status.
-async fn status_through_guard(guard: &GuardProcess, ip: &str) -> u16 {
-    reqwest::Client::new()
-        .get(format!("{}/echo", guard.url()))
-        .header("x-forwarded-for", ip)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 /// Waits until the guard answers `ip` with `want`.

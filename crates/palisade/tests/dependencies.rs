@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use palisade_test_support::registry::StaticServer;
-use palisade_test_support::{TestUpstream, free_port};
+use palisade_test_support::{TestUpstream, console, free_port};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_palisade");
@@ -261,20 +261,8 @@ async fn audit_and_outdated_reports_reach_the_console() {
     // The console of a guard on this host shows both.
     let upstream = TestUpstream::start();
     let guard = Guard::start(&host, &upstream.url());
-    let base = format!("http://{}", guard.admin);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let doc: Value = http
-        .get(format!("{base}/api/v1/dependencies"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let console = console::Client::new(guard.admin, TOKEN);
+    let doc = console.api_json("/api/v1/dependencies").await;
     assert_eq!(doc["dir"], host.reports().display().to_string(), "{doc}");
     assert_eq!(doc["unreadable"], json!([]), "{doc}");
     let shop = &doc["projects"][0];
@@ -292,21 +280,8 @@ async fn audit_and_outdated_reports_reach_the_console() {
     assert_eq!(row["latest"], "8.2.0");
     assert_eq!(row["major"], true);
 
-    let login = http
-        .post(format!("{base}/console/login"))
-        .form(&[("token", TOKEN)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 303);
-    let cookie = login.headers()["set-cookie"].to_str().unwrap();
-    let session = cookie.split(';').next().unwrap().to_owned();
-    let page = http
-        .get(format!("{base}/console/dependencies"))
-        .header("cookie", session)
-        .send()
-        .await
-        .unwrap();
+    let session = console.login_cookie().await;
+    let page = console.get("/console/dependencies", &session).await;
     assert_eq!(page.status(), 200);
     let page = page.text().await.unwrap();
     assert!(page.contains(ADVISORY), "{page}");
