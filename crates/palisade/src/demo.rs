@@ -18,6 +18,7 @@ use crate::Failure;
 use crate::cli::DemoArgs;
 use crate::commands::{load_config, start_events};
 use crate::config::{FileConfig, Overrides};
+use crate::rules::ConfigRules;
 
 const DEMO_EMAIL: &str = "demo@example.com";
 const DEMO_PASSWORD: &str = "correct horse battery staple";
@@ -63,11 +64,37 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
         events.spool_dir = palisade_events::settings::spool_dir_for(&database);
         events.database = database.clone();
     }
+    if let Some(plan) = &mut rt.blackbook {
+        if loaded.path.is_none() {
+            // Bans made while trying the demo are forgotten with it.
+            plan.database = None;
+        }
+        rt.guard.blackbook = Some(crate::blackbook::open(plan)?);
+    }
+    // The console needs a token to log in with; on defaults the demo makes one up and prints
+    // it, as `palisade run` does.
+    let token = rt.admin_token.clone().unwrap_or_else(crate::run::new_token);
+    let rules = ConfigRules::new(loaded.path.clone());
+    rt.guard.admin_routes = crate::console::routes(
+        &rt,
+        loaded.config.admin.console,
+        Some(token.clone()),
+        rt.guard.blackbook.as_ref().map(|b| b.state.clone()),
+        rules.clone(),
+        None,
+    );
+    let console = rt.guard.admin_routes.is_some().then_some(token.as_str());
     let follow = rt.events.is_some();
     let (emit, on_exit) = start_events(rt.events)?;
-    let server =
-        GuardServer::build(rt.guard, rt.admin_token, emit).context("starting the guard")?;
-    print_banner(app_addr, listen, admin, &database);
+    let server = GuardServer::build(rt.guard, Some(token.clone()), emit)
+        .context("starting the guard")?;
+    rules.attach(server.detection());
+    print_banner(
+        app_addr,
+        listen,
+        admin.map(|a| (a, &*token, console.is_some())),
+        &database,
+    );
     if follow {
         std::thread::Builder::new()
             .name("demo-events".into())
@@ -87,16 +114,21 @@ fn prefer(addr: &str) -> SocketAddr {
     }
 }
 
+/// `admin`: the admin listener, its token, and whether the console is on.
 fn print_banner(
     app: SocketAddr,
     guard: SocketAddr,
-    admin: Option<SocketAddr>,
+    admin: Option<(SocketAddr, &str, bool)>,
     database: &std::path::Path,
 ) {
     println!("palisade demo\n");
     println!("  the app, unprotected:     http://{app}/");
     println!("  the app behind palisade:  http://{guard}/");
-    if let Some(admin) = admin {
+    if let Some((admin, token, console)) = admin {
+        if console {
+            println!("  console:                  http://{admin}/console");
+            println!("  console token:            {token}");
+        }
         println!("  admin (metrics):          http://{admin}/metrics");
     }
     println!("\nTry:");
@@ -110,8 +142,10 @@ fn print_banner(
     println!(
         "  curl -si -H 'Content-Length: 99999999999' -d x http://{guard}/login | head -1   # 413"
     );
-    if let Some(admin) = admin {
-        println!("  curl -s http://{admin}/metrics | grep palisade_requests_total");
+    if let Some((admin, token, _)) = admin {
+        println!(
+            "  curl -s -H 'Authorization: Bearer {token}' http://{admin}/metrics | grep palisade_requests_total"
+        );
     }
     println!("\nAttacks the guard blocks (403) — the app alone would take them:");
     println!(

@@ -285,7 +285,7 @@ fn free_port() -> std::io::Result<u16> {
 
 /// A token for this run's admin API when none is configured: the run record carries it to
 /// `palisade status`.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let bytes: [u8; 24] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

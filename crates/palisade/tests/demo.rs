@@ -83,6 +83,36 @@ fn demo_serves_the_sample_app_behind_the_guard() {
     assert!(!String::from_utf8_lossy(&boom.body).contains("TypeError"));
     assert!(String::from_utf8_lossy(&raw_get(app_addr, "/boom", &[]).body).contains("TypeError"));
 
+    // The console: its address and a made-up token are in the banner, and the token logs in.
+    assert!(
+        banner.contains(&format!("http://{admin}/console")),
+        "{banner}"
+    );
+    let token = banner
+        .lines()
+        .find(|l| l.contains("console token:"))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("the console token in the banner")
+        .to_owned();
+    let admin_addr: std::net::SocketAddr = admin.parse().unwrap();
+    let login = |token: &str| -> u16 {
+        use std::io::{Read, Write};
+        let body = format!("token={token}");
+        let mut conn = std::net::TcpStream::connect(admin_addr).unwrap();
+        write!(
+            conn,
+            "POST /console/login HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        answer.split(' ').nth(1).unwrap().parse().unwrap()
+    };
+    assert_eq!(login("wrong"), 401);
+    assert_eq!(login(&token), 303);
+
     let api = raw_get(guard_addr, "/api/items", &[]);
     assert!(String::from_utf8_lossy(&api.body).contains("Lamp"));
 
