@@ -8,6 +8,11 @@
 //! (defaults 5000 events/s, 20 s, 1 tail; run by `scripts/bench-console`).
 //!
 //! Not a divan benchmark: one run of a load, whose figures are the point.
+//!
+//! Results on the 2-core dev VM (2026-11-28), fresh store: 5,000 events/s for 20 s, 1 tail:
+//! 5,032 events/s received, 0 missed, lag p50 132–141 ms, p99 256–344 ms (the tail polls
+//! every 250 ms). 8 tails at 5,000/s: 0 missed each, p50 ~152 ms, p99 ~290 ms. 1 tail at
+//! 20,000/s: 0 missed, p50 144 ms, p99 260 ms.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -204,7 +204,6 @@ pub(crate) async fn overview(State(console): State<Console>, headers: HeaderMap)
                 context! {
                     csrf => session.csrf, nav => "overview", o, chart,
                     app => console.app_status().as_ref().map(crate::app::AppView::from),
-                    scan_limit => query::SCAN_LIMIT,
                 },
             )
         }

@@ -17,7 +17,7 @@ fn event(n: u64) -> Event {
     let mut e = Event::new(cat, Severity::High, format!("event {n} /admin"))
         .with_source_ip(IpAddr::from([198, 51, 100, (n % 7) as u8]));
     e.time = Timestamp(T0 + n as i64 * 1_000);
-    if n % 4 != 0 {
+    if !n.is_multiple_of(4) {
         // Paths a JSON body escapes (a quote, a backslash) and one that is only in the message.
         let path = match n % 4 {
             1 => format!("/search?q=\"{n}\""),

@@ -86,8 +86,8 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
     let console = rt.guard.admin_routes.is_some().then_some(token.as_str());
     let follow = rt.events.is_some();
     let (emit, on_exit) = start_events(rt.events)?;
-    let server = GuardServer::build(rt.guard, Some(token.clone()), emit)
-        .context("starting the guard")?;
+    let server =
+        GuardServer::build(rt.guard, Some(token.clone()), emit).context("starting the guard")?;
     rules.attach(server.detection());
     print_banner(
         app_addr,
