@@ -53,6 +53,11 @@ pub struct Chart {
     pub bars: Vec<Bar>,
     /// Hour labels, every third hour.
     pub ticks: Vec<Tick>,
+    /// Requests per hour as an SVG polyline (`x,y x,y …`), on its own scale: requests
+    /// outnumber events by orders of magnitude. Empty when no request was recorded.
+    pub requests_line: String,
+    /// The busiest hour's requests (the line's scale).
+    pub requests_max: u64,
 }
 
 /// Grouped bars: per hour, one bar per group, scaled to the busiest bar.
@@ -99,6 +104,21 @@ pub fn hourly(hours: &[HourCounts]) -> Chart {
             });
         }
     }
+    let requests_max = hours.iter().map(|h| h.requests).max().unwrap_or(0);
+    let requests_line = if requests_max == 0 {
+        String::new()
+    } else {
+        hours
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let x = u32::try_from(i).unwrap_or(0) * slot + slot / 2;
+                let y = PLOT_BOTTOM - u32::try_from(h.requests * plot / requests_max).unwrap_or(0);
+                format!("{x},{y}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     Chart {
         width: WIDTH,
         height: HEIGHT,
@@ -106,6 +126,8 @@ pub fn hourly(hours: &[HourCounts]) -> Chart {
         max,
         bars,
         ticks,
+        requests_line,
+        requests_max,
     }
 }
 
@@ -121,6 +143,7 @@ mod tests {
                 blocked: 10,
                 bans: 1,
                 login_failures: 0,
+                requests: 500,
             },
             HourCounts {
                 hour: "2026-11-28T11:00:00.000Z".into(),
@@ -134,5 +157,13 @@ mod tests {
         assert!(c.bars[1].h >= 1);
         assert_eq!(c.bars[2].h, 0);
         assert_eq!(c.ticks[0].label, "10:00");
+        assert_eq!(c.requests_max, 500);
+        let y: Vec<&str> = c
+            .requests_line
+            .split(' ')
+            .map(|p| p.split(',').nth(1).unwrap())
+            .collect();
+        assert_eq!(y, [PLOT_TOP.to_string(), PLOT_BOTTOM.to_string()]);
+        assert!(hourly(&hours[1..]).requests_line.is_empty());
     }
 }

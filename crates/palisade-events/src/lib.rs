@@ -30,4 +30,4 @@ pub mod store;
 pub use error::{SinkError, StoreError};
 pub use pipeline::{Emitter, Pipeline, StartError};
 pub use settings::{EventFilter, EventsSettings};
-pub use store::{EventQuery, Narrow, StatRow, Store, Stored, TopKey, TopList};
+pub use store::{EventQuery, Narrow, StatRow, Store, Stored, TopKey, TopList, TrafficRow};

@@ -34,6 +34,9 @@ pub fn install_recorder() -> Result<PrometheusHandle, GuardError> {
 /// The guard's metric handles.
 pub struct GuardMetrics {
     by_class: [Counter; 6],
+    /// Responses sent, readable (the Prometheus counters are write-only from here): the
+    /// console's requests per hour.
+    served: AtomicU64,
     upstream_latency: Histogram,
     upstream_connect_errors: Counter,
     upstream_protocol_errors: Counter,
@@ -63,6 +66,7 @@ impl GuardMetrics {
                 class("5xx"),
                 class("other"),
             ],
+            served: AtomicU64::new(0),
             upstream_latency: metrics::histogram!("palisade_upstream_latency_seconds"),
             upstream_connect_errors: metrics::counter!("palisade_upstream_errors_total", "kind" => "connect"),
             upstream_protocol_errors: metrics::counter!("palisade_upstream_errors_total", "kind" => "protocol"),
@@ -108,6 +112,12 @@ impl GuardMetrics {
             _ => 5,
         };
         self.by_class[i].increment(1);
+        self.served.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Responses sent since start.
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
     }
 
     /// The upstream answered with headers after `latency`.

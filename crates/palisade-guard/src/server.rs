@@ -165,6 +165,13 @@ impl GuardServer {
         crate::watch::LoginFeed::new(self.defences.clone())
     }
 
+    /// Responses the guard has sent since it started (a counter to sample: the binary turns
+    /// it into requests per hour in the event store).
+    pub fn served(&self) -> impl Fn() -> u64 + Send + Sync + 'static {
+        let metrics = self.metrics.clone();
+        move || metrics.served()
+    }
+
     /// The detection settings in force: replace them to reload detection without a restart.
     pub fn detection(&self) -> Detection {
         self.detection.clone()

@@ -125,6 +125,7 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
         None
     };
     let console = settings.admin_routes.is_some();
+    let events_db = rt.events.as_ref().map(|e| e.database.clone());
     let (emit, on_exit) = start_events(rt.events)?;
     let detect = settings.detect.clone();
     let state = settings.blackbook.as_ref().map(|b| b.state.clone());
@@ -135,8 +136,10 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
         crate::rules::reload_on_sighup(rules).context("listening for SIGHUP")?;
     }
     let attached = crate::watch::attach(&loaded, &server, &detect, state)?;
+    let traffic = crate::traffic::record(events_db, &server);
     let on_exit: OnExit = Box::new(move || {
         drop(attached);
+        drop(traffic);
         on_exit();
     });
     tracing::info!(%listen, %upstream, "guard listening on {scheme}://{listen}, proxying to {upstream}");

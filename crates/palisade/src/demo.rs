@@ -85,6 +85,7 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
     );
     let console = rt.guard.admin_routes.is_some().then_some(token.as_str());
     let follow = rt.events.is_some();
+    let events_db = rt.events.as_ref().map(|e| e.database.clone());
     let (emit, on_exit) = start_events(rt.events)?;
     let server =
         GuardServer::build(rt.guard, Some(token.clone()), emit).context("starting the guard")?;
@@ -101,7 +102,11 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
             .spawn(move || crate::events::follow(&database))
             .context("starting the event printer")?;
     }
-    server.run_then(on_exit)
+    let traffic = crate::traffic::record(events_db, &server);
+    server.run_then(Box::new(move || {
+        drop(traffic);
+        on_exit();
+    }))
 }
 
 /// The preferred address when free, else a free port on loopback.

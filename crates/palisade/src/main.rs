@@ -22,6 +22,7 @@ mod outdated;
 mod reports;
 mod rules;
 mod run;
+mod traffic;
 mod update;
 mod watch;
 mod yanked;

@@ -215,8 +215,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             return Err(e);
         }
     };
+    let traffic = crate::traffic::record(rt.events.as_ref().map(|e| e.database.clone()), &server);
     server.run_then(Box::new(move || {
         drop(attached);
+        drop(traffic);
         run_cleanup(&cleanup);
     }))
 }

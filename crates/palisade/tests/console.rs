@@ -243,3 +243,24 @@ async fn exclusions_and_sighup_reload_detection_without_dropping_connections() {
 fn libc_sighup() -> i32 {
     nix::sys::signal::Signal::SIGHUP as i32
 }
+
+#[tokio::test]
+async fn requests_served_are_counted_per_hour_in_the_store() {
+    let up = TestUpstream::start();
+    let mut guard = GuardProcess::start(bin(), &up.url(), "", "");
+    for _ in 0..5 {
+        let s = reqwest::get(format!("{}/echo", guard.url())).await.unwrap();
+        assert_eq!(s.status(), 200);
+    }
+    // The last minute's count is written as the guard stops.
+    guard.signal(nix::sys::signal::Signal::SIGTERM as i32);
+    assert!(guard.wait_exit(Duration::from_secs(15)).is_some());
+    let store = palisade_events::Store::open_read_only(&guard.dir().join("palisade.db")).unwrap();
+    let served: u64 = store
+        .traffic(palisade_core::Timestamp(0))
+        .unwrap()
+        .iter()
+        .map(|r| r.requests)
+        .sum();
+    assert_eq!(served, 5);
+}

@@ -48,6 +48,8 @@ pub struct HourCounts {
     pub bans: u64,
     /// Failed logins.
     pub login_failures: u64,
+    /// Requests the guard answered (all of them, not only events).
+    pub requests: u64,
 }
 
 /// A key and how often it was seen.
@@ -67,6 +69,8 @@ pub struct Overview {
     pub since: String,
     /// Every event in the window, whatever its category.
     pub total: u64,
+    /// Requests the guard answered in the window (recorded about once a minute).
+    pub requests: u64,
     /// Sums of the hourly groups.
     pub blocked: u64,
     /// Bans in the window.
@@ -126,6 +130,15 @@ pub fn overview(db: Option<&Path>, now: Timestamp) -> Result<Overview, ConsoleEr
             _ => {}
         }
     }
+    for row in store.traffic(since).map_err(store_err)? {
+        let Ok(i) = usize::try_from((row.hour.0 - first_hour) / HOUR_MS) else {
+            continue;
+        };
+        if let Some(bucket) = out.hours.get_mut(i) {
+            bucket.requests += row.requests;
+        }
+    }
+    out.requests = out.hours.iter().map(|h| h.requests).sum();
     out.blocked = out.hours.iter().map(|h| h.blocked).sum();
     out.bans = out.hours.iter().map(|h| h.bans).sum();
     out.login_failures = out.hours.iter().map(|h| h.login_failures).sum();

@@ -11,6 +11,7 @@
 mod hourly;
 mod query;
 mod schema;
+mod traffic;
 
 use std::path::Path;
 use std::time::Duration;
@@ -23,6 +24,7 @@ use crate::error::StoreError;
 
 pub use hourly::{HOUR_MS, KEYS_PER_HOUR, TopKey, TopList};
 pub use query::{EventQuery, Narrow};
+pub use traffic::TrafficRow;
 
 /// An event with its position in the log.
 #[derive(Debug, Clone, PartialEq)]
@@ -262,6 +264,7 @@ impl Store {
                 }
             }
         }
+        traffic::expire(&tx, Timestamp(cutoff_ts))?;
         let deleted = if upto > 0 {
             hourly::forget(&tx, upto)?;
             tx.execute("DELETE FROM events WHERE seq <= ?1", [upto])?
@@ -288,6 +291,17 @@ impl Store {
         n: usize,
     ) -> rusqlite::Result<TopList> {
         hourly::top(&self.conn, self.aggregates, key, since, until, n)
+    }
+
+    /// Adds `requests` served to the hour `at` falls in (the guard, about once a minute).
+    pub fn add_traffic(&self, at: Timestamp, requests: u64) -> rusqlite::Result<()> {
+        traffic::add(&self.conn, at, requests)
+    }
+
+    /// Requests per hour from the hour `since` falls in, oldest first; hours without
+    /// requests (or before a guard wrote any) are absent.
+    pub fn traffic(&self, since: Timestamp) -> rusqlite::Result<Vec<TrafficRow>> {
+        traffic::since(&self.conn, since)
     }
 
     /// The event with this id, if it is stored.

@@ -81,6 +81,7 @@ pub(crate) fn version(conn: &Connection) -> rusqlite::Result<i64> {
 /// palisade is left at its version.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(BASE)?;
+    conn.execute_batch(super::traffic::TABLE)?;
     if version(conn)? >= SCHEMA_VERSION {
         return Ok(());
     }
