@@ -2,10 +2,14 @@
 //! credential-stuffing detections, logins from new IPs (and those reported as "this wasn't
 //! me"), and breached-password hits, over a time range.
 //!
-//! The counts come from SQL aggregates over the event store, each bounded by a `LIMIT`, so a
-//! store of a million events answers from its `(category, ts)` index instead of being read
-//! into memory. The store's schema belongs to `palisade-events`; these queries read its
-//! `events` table (`ts`, `category`, `ip`, `user` columns and the JSON `body`) read-only.
+//! The failure count and the top users and IPs come from the store's hourly aggregates
+//! ([`Store::stats`], [`Store::top`] with [`TopKey::LoginUser`] and [`TopKey::LoginIp`]: whole
+//! hours from a few thousand rows, the part of the first hour from the log), and only then are
+//! the last failure and the services of those [`TOP`] keys read, through the `(user, ts)` and
+//! `(ip, ts)` indexes. The other counts and lists are SQL over the event store, each bounded by
+//! a `LIMIT`, answered from its `(category, ts)` index instead of being read into memory. The
+//! store's schema belongs to `palisade-events`; these queries read its `events` table (`ts`,
+//! `category`, `ip`, `user` columns and the JSON `body`) read-only.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -17,7 +21,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use minijinja::context;
 use palisade_core::{Event, Timestamp};
-use palisade_events::Stored;
+use palisade_events::{Store, StoreError, Stored, TopKey};
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +148,12 @@ pub struct Logins {
     pub by_user: Vec<FailureCount>,
     /// The [`TOP`] addresses with the most failed logins.
     pub by_ip: Vec<FailureCount>,
+    /// True when an hour of the range had more distinct users or addresses among its failed
+    /// logins than the store counts one by one
+    /// ([`KEYS_PER_HOUR`](palisade_events::store::KEYS_PER_HOUR)): one first seen late in such
+    /// an hour may be missing from [`Logins::by_user`] or [`Logins::by_ip`] or undercounted.
+    /// [`Logins::failures`] is always exact.
+    pub truncated: bool,
     /// Brute-force and credential-stuffing detections in the range.
     pub attacks_total: u64,
     /// The newest [`LATEST`] of them.
@@ -163,17 +173,19 @@ pub struct Logins {
     pub breached: Vec<LoginEvent>,
 }
 
-/// Opens the event store read-only for SQL of our own; `Ok(None)` when the file does not
-/// exist yet (nothing stored is not an error, no store configured is).
-fn open(db: Option<&Path>) -> Result<Option<Connection>, ConsoleError> {
+/// Opens the event store read-only, for its aggregates and for SQL of our own; `Ok(None)` when
+/// the file does not exist yet (nothing stored is not an error, no store configured is).
+fn open(db: Option<&Path>) -> Result<Option<(Store, Connection)>, ConsoleError> {
     let Some(db) = db else {
         return Err(ConsoleError::Unavailable(
             "no event store is configured".into(),
         ));
     };
-    if !db.exists() {
-        return Ok(None);
-    }
+    let store = match Store::open_read_only(db) {
+        Ok(s) => s,
+        Err(StoreError::Missing(_)) => return Ok(None),
+        Err(e) => return Err(store_err(e)),
+    };
     let conn = Connection::open_with_flags(
         db,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -182,7 +194,7 @@ fn open(db: Option<&Path>) -> Result<Option<Connection>, ConsoleError> {
     // The writer holds its lock only for a batch; wait for it rather than fail the page.
     conn.busy_timeout(Duration::from_secs(10))
         .map_err(store_err)?;
-    Ok(Some(conn))
+    Ok(Some((store, conn)))
 }
 
 fn store_err(e: impl std::fmt::Display) -> ConsoleError {
@@ -229,26 +241,18 @@ fn latest_sql(categories: &[&str], extra: &str) -> String {
     )
 }
 
-/// The [`TOP`] values of `col` by failed logins, with their count and newest time.
-fn top_sql(col: Column) -> String {
+/// The services of `keys` values of `col` among the failed logins from the first parameter
+/// on, with the newest failure per service. The rows are found through `col`'s index
+/// (`(user, ts)`, `(ip, ts)`) — a few keys' rows — never the `(category, ts)` one, which
+/// would walk every failure of the range: the unary `+` keeps the category test off indexes.
+fn details_sql(col: Column, keys: usize) -> String {
     let col = col.sql();
     format!(
-        "SELECT {col}, COUNT(*) AS n, MAX(ts) FROM events
-         WHERE {} AND {col} IS NOT NULL
-         GROUP BY {col} ORDER BY n DESC, {col} LIMIT {TOP}",
-        in_range(&FAILURE_CATEGORIES)
-    )
-}
-
-/// The services of `keys` values of `col` among the failed logins.
-fn services_sql(col: Column, keys: usize) -> String {
-    let col = col.sql();
-    format!(
-        "SELECT {col}, {SERVICE_SQL} AS service FROM events
-         WHERE {} AND {col} IN ({})
+        "SELECT {col}, {SERVICE_SQL} AS service, MAX(ts) FROM events
+         WHERE {col} IN ({}) AND ts >= ? AND +category IN ({})
          GROUP BY {col}, service",
-        in_range(&FAILURE_CATEGORIES),
-        placeholders(keys)
+        placeholders(keys),
+        placeholders(FAILURE_CATEGORIES.len())
     )
 }
 
@@ -291,52 +295,68 @@ fn latest(
     Ok(out)
 }
 
-/// The `TOP` values of `column` (`user` or `ip`) by failed logins, with the services each
-/// was seen on.
+/// The `TOP` values of `column` (`user` or `ip`) by failed logins, with the newest failure
+/// and the services each was seen on; `truncated` is set when the ranking may be incomplete.
 fn top_failures(
+    store: &Store,
     conn: &Connection,
     column: Column,
     since: Timestamp,
+    truncated: &mut bool,
 ) -> Result<Vec<FailureCount>, ConsoleError> {
-    let cats = &FAILURE_CATEGORIES[..];
-    let mut stmt = conn.prepare(&top_sql(column)).map_err(store_err)?;
-    let mut top: Vec<FailureCount> = stmt
-        .query_map(params_from_iter(range_args(cats, since)), |r| {
-            Ok(FailureCount {
-                key: r.get(0)?,
-                count: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                last_seen: Timestamp(r.get(2)?).rfc3339(),
-                services: Vec::new(),
-            })
-        })
-        .map_err(store_err)?
-        .collect::<rusqlite::Result<_>>()
+    // No upper bound, as the counts have none: whole hours up to the current one from the
+    // aggregates, which hold everything stored.
+    let list = store
+        .top(column.key(), since, Timestamp(i64::MAX), TOP)
         .map_err(store_err)?;
+    *truncated |= !list.complete;
+    let mut top: Vec<FailureCount> = list
+        .entries
+        .into_iter()
+        .map(|(key, count)| FailureCount {
+            key,
+            count,
+            last_seen: String::new(),
+            services: Vec::new(),
+        })
+        .collect();
     if top.is_empty() {
         return Ok(top);
     }
-    // A second pass for the services of the top keys only: grouping every key by service
-    // would read the JSON body of every failed login in the range.
-    let mut args = range_args(cats, since);
-    args.extend(top.iter().map(|t| t.key.clone().into()));
+    // A second pass for the top keys only: the newest time and the services need their rows
+    // (the services their JSON bodies), which for every key would be the whole range.
+    let mut args: Vec<rusqlite::types::Value> = top.iter().map(|t| t.key.clone().into()).collect();
+    args.push(since.0.into());
+    args.extend(FAILURE_CATEGORIES.iter().map(|c| (*c).to_owned().into()));
     let mut stmt = conn
-        .prepare(&services_sql(column, top.len()))
+        .prepare(&details_sql(column, top.len()))
         .map_err(store_err)?;
-    let pairs = stmt
+    let rows = stmt
         .query_map(params_from_iter(args), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })
         .map_err(store_err)?;
     let mut services: Vec<BTreeSet<String>> = vec![BTreeSet::new(); top.len()];
-    for pair in pairs {
-        let (key, service) = pair.map_err(store_err)?;
-        let slot = top.iter().position(|t| t.key == key);
-        if let (Some(i), Some(service)) = (slot, service) {
+    let mut newest: Vec<Option<i64>> = vec![None; top.len()];
+    for row in rows {
+        let (key, service, ts) = row.map_err(store_err)?;
+        let Some(i) = top.iter().position(|t| t.key == key) else {
+            continue;
+        };
+        newest[i] = newest[i].max(Some(ts));
+        if let Some(service) = service {
             services[i].insert(service);
         }
     }
-    for (t, s) in top.iter_mut().zip(services) {
+    for ((t, s), ts) in top.iter_mut().zip(services).zip(newest) {
         t.services = s.into_iter().collect();
+        // Always found (the key was counted from these rows); `since` only if the store
+        // changed between the two reads.
+        t.last_seen = Timestamp(ts.unwrap_or(since.0)).rfc3339();
     }
     Ok(top)
 }
@@ -355,6 +375,14 @@ impl Column {
             Column::Ip => "ip",
         }
     }
+
+    /// The aggregate that ranks this column's failed logins.
+    fn key(self) -> TopKey {
+        match self {
+            Column::User => TopKey::LoginUser,
+            Column::Ip => TopKey::LoginIp,
+        }
+    }
 }
 
 fn minus(now: Timestamp, d: Duration) -> Timestamp {
@@ -371,13 +399,22 @@ pub fn logins(db: Option<&Path>, range: Duration, now: Timestamp) -> Result<Logi
         since: since.rfc3339(),
         ..Logins::default()
     };
-    let Some(conn) = open(db)? else {
+    let Some((store, conn)) = open(db)? else {
         return Ok(out);
     };
     let reported = format!(" AND {REPORTED_SQL}");
-    out.failures = count(&conn, &FAILURE_CATEGORIES, since, "")?;
-    out.by_user = top_failures(&conn, Column::User, since)?;
-    out.by_ip = top_failures(&conn, Column::Ip, since)?;
+    // Exact, from the hourly counts: whole hours from the table, the first part-hour from
+    // the log.
+    out.failures = store
+        .stats(since)
+        .map_err(store_err)?
+        .iter()
+        .filter(|row| FAILURE_CATEGORIES.contains(&row.category.as_str()))
+        .map(|row| row.count)
+        .sum();
+    let truncated = &mut out.truncated;
+    out.by_user = top_failures(&store, &conn, Column::User, since, truncated)?;
+    out.by_ip = top_failures(&store, &conn, Column::Ip, since, truncated)?;
     out.attacks_total = count(&conn, &ATTACK_CATEGORIES, since, "")?;
     out.attacks = latest(&conn, &ATTACK_CATEGORIES, since, "")?;
     out.new_ip_total = count(&conn, &["new_ip_login"], since, "")?;
@@ -494,8 +531,9 @@ mod tests {
         assert_eq!(l.by_ip[1].key, "192.0.2.2");
     }
 
-    /// Every statement must find its rows through an index (`(category, ts)`, or `(ip, ts)`
-    /// for a few addresses): a full scan of a store holding a million events stalls the page.
+    /// Every statement must find its rows through an index (`(category, ts)`, or `(user, ts)`
+    /// and `(ip, ts)` for a few users and addresses): a full scan of a store holding a million
+    /// events stalls the page.
     #[test]
     fn every_query_searches_an_index() {
         let dir = tempfile::tempdir().unwrap();
@@ -508,12 +546,10 @@ mod tests {
             count_sql(&["new_ip_login"], &reported),
             latest_sql(&ATTACK_CATEGORIES, ""),
             latest_sql(&["new_ip_login"], &reported),
-            top_sql(Column::User),
-            top_sql(Column::Ip),
-            services_sql(Column::User, TOP),
-            services_sql(Column::Ip, 1),
+            details_sql(Column::User, TOP),
+            details_sql(Column::Ip, 1),
         ];
-        for sql in statements {
+        for (i, sql) in statements.iter().enumerate() {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let nulls = vec![rusqlite::types::Value::Null; stmt.parameter_count()];
             let plan: Vec<String> = stmt
@@ -525,7 +561,58 @@ mod tests {
             // `SEARCH … USING INDEX`, never `SCAN events` (a full table scan).
             assert!(!plan.contains("SCAN events"), "{sql}\n{plan}");
             assert!(plan.contains("USING"), "{sql}\n{plan}");
+            // The per-key reads walk that key's rows, not every failure of the range.
+            match i {
+                4 => assert!(plan.contains("INDEX events_user_ts"), "{sql}\n{plan}"),
+                5 => assert!(plan.contains("INDEX events_ip_ts"), "{sql}\n{plan}"),
+                _ => {}
+            }
         }
+    }
+
+    #[test]
+    fn the_failure_categories_are_those_the_store_counts() {
+        assert_eq!(FAILURE_CATEGORIES, palisade_events::store::LOGIN_FAILURES);
+    }
+
+    /// Counts from the aggregates (whole hours) and the log (the first part-hour) add up, and
+    /// an hour with more users than the store counts one by one says the list may be short.
+    #[test]
+    fn aggregates_and_log_add_up_and_overflow_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("events.db");
+        let hour = palisade_events::store::HOUR_MS;
+        let now = Timestamp(1_795_824_000_000 + 5 * hour + 600_000);
+        let mut store = palisade_events::Store::open(&db).unwrap();
+        // 3 h 30 min ago (the log's part-hour), 2 h ago and 10 min ago (whole hours).
+        let mut events = vec![
+            failure("alice", "192.0.2.1", "ssh", now.0 - 3 * hour - 1_800_000),
+            failure("alice", "192.0.2.1", "mail", now.0 - 2 * hour),
+            failure("alice", "192.0.2.9", "ssh", now.0 - 600_000),
+            failure("bob", "192.0.2.1", "ftp", now.0 - 4 * hour),
+        ];
+        store.append(&events, &[]).unwrap();
+        let l = logins(Some(&db), Duration::from_secs(4 * 3600 - 60), now).unwrap();
+        assert_eq!(l.failures, 3);
+        assert!(!l.truncated);
+        assert_eq!(l.by_user.len(), 1);
+        assert_eq!(l.by_user[0].count, 3);
+        assert_eq!(l.by_user[0].services, ["mail", "ssh"]);
+        assert_eq!(l.by_user[0].last_seen, Timestamp(now.0 - 600_000).rfc3339());
+        assert_eq!(l.by_ip[0].key, "192.0.2.1");
+        assert_eq!(l.by_ip[0].count, 2);
+        assert_eq!(l.by_ip[0].last_seen, Timestamp(now.0 - 2 * hour).rfc3339());
+
+        let first = now.0 - now.0.rem_euclid(hour) - hour;
+        events = (0..palisade_events::store::KEYS_PER_HOUR as i64 + 1)
+            .map(|i| failure(&format!("c{i}"), "192.0.2.7", "smtp", first + i))
+            .collect();
+        store.append(&events, &[]).unwrap();
+        let l = logins(Some(&db), Duration::from_secs(4 * 3600 - 60), now).unwrap();
+        assert!(l.truncated);
+        assert_eq!(l.by_user[0].key, "alice");
+        assert_eq!(l.by_ip[0].key, "192.0.2.7");
+        assert_eq!(l.failures, 3 + events.len() as u64);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The hourly aggregates always equal a count over the stored rows: after appends (new and
 //! re-ingested), after retention by count and by age, when an hour has more keys than are
-//! kept, and in a store from before the aggregates existed (backfilled when opened).
+//! kept, and in a store from before the aggregates existed, or from before the login-failure
+//! keys existed (backfilled when opened).
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -8,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use palisade_core::{Category, Event, Severity, Timestamp};
-use palisade_events::store::{HOUR_MS, KEYS_PER_HOUR};
+use palisade_events::store::{HOUR_MS, KEYS_PER_HOUR, LOGIN_FAILURES};
 use palisade_events::{EventQuery, Store, Stored, TopKey};
 use rusqlite::Connection;
 
@@ -25,7 +26,7 @@ const CATEGORIES: [Category; 6] = [
 ];
 
 /// A varied event `n` at `ts`: some without IP, path or rules, some with two rules (once the
-/// same rule twice), IPv4 and IPv6.
+/// same rule twice), IPv4 and IPv6; most failed logins with a user, some without.
 fn event(n: u64, ts: i64) -> Event {
     let cat = CATEGORIES[(n % 6) as usize].clone();
     let sev = Severity::ALL[(n % 5) as usize];
@@ -54,6 +55,8 @@ fn event(n: u64, ts: i64) -> Event {
     }
     if n.is_multiple_of(10) {
         e = e.with_user(format!("user{}", n % 3));
+    } else if matches!(n % 6, 2 | 3) && n % 4 != 1 {
+        e = e.with_user(format!("login{}", n % 17));
     }
     e
 }
@@ -82,8 +85,15 @@ fn kind_name(k: TopKey) -> &'static str {
     match k {
         TopKey::SourceIp => "ip",
         TopKey::Rule => "rule",
-        _ => "path",
+        TopKey::Path => "path",
+        TopKey::LoginUser => "login_user",
+        TopKey::LoginIp => "login_ip",
+        _ => unreachable!("a kind this test does not know: {k:?}"),
     }
+}
+
+fn login_failure(e: &Event) -> bool {
+    LOGIN_FAILURES.contains(&e.category.as_str())
 }
 
 /// The keys of an event, one per occurrence, decoded in Rust (not by SQLite's JSON functions,
@@ -92,7 +102,12 @@ fn keys(e: &Event, kind: TopKey) -> Vec<String> {
     match kind {
         TopKey::SourceIp => e.source_ip.iter().map(|ip| ip.to_string()).collect(),
         TopKey::Rule => e.rules.clone(),
-        _ => e.path.iter().cloned().collect(),
+        TopKey::Path => e.path.iter().cloned().collect(),
+        TopKey::LoginUser if login_failure(e) => e.user.iter().cloned().collect(),
+        TopKey::LoginIp if login_failure(e) => {
+            e.source_ip.iter().map(|ip| ip.to_string()).collect()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -417,7 +432,7 @@ fn an_old_store_is_backfilled_once_when_opened() {
     assert_eq!(user_version(&db), 1);
 
     let mut store = Store::open(&db).unwrap();
-    assert_eq!(user_version(&db), 2);
+    assert_eq!(user_version(&db), 3);
     assert!(assert_consistent(&db) > 0);
     assert_reads(&store, T0, T0 + 3 * HOUR_MS);
     assert_reads(&store, T0 + 100_000, T0 + 2 * HOUR_MS + 7);
@@ -449,6 +464,174 @@ fn an_old_store_is_backfilled_once_when_opened() {
     drop(conn);
     insert_uncounted(&db, &events(40_000, 50, T0 + 2 * HOUR_MS, 1_000));
     Store::open(&db).unwrap();
-    assert_eq!(user_version(&db), 2);
+    assert_eq!(user_version(&db), 3);
+    assert_consistent(&db);
+}
+
+/// Turns a current store into what palisade 0.2 left: aggregates without the login-failure
+/// kinds, no `(user, ts)` index, version 2.
+fn downgrade_to_v2(db: &Path) {
+    Connection::open(db)
+        .unwrap()
+        .execute_batch(
+            "DELETE FROM hourly_keys WHERE kind IN ('login_user', 'login_ip');
+             DELETE FROM hourly_overflow WHERE kind IN ('login_user', 'login_ip');
+             DROP INDEX events_user_ts;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+}
+
+fn failed_login(n: u64, ts: i64, user: &str) -> Event {
+    let mut e = Event::new(Category::SshAuthFailure, Severity::Low, "failed password")
+        .with_source_ip(IpAddr::from([198, 51, 100, (n % 200) as u8]))
+        .with_user(user);
+    e.time = Timestamp(ts);
+    e
+}
+
+#[test]
+fn failed_logins_are_counted_by_user_and_ip() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let mut store = Store::open(&db).unwrap();
+    store.append(&events(0, 3000, T0, 6_000), &[]).unwrap();
+    let hits: Vec<Event> = (0..40)
+        .map(|i| failed_login(i, T0 + HOUR_MS + i as i64 * 1000, "admin"))
+        .collect();
+    store.append(&hits, &[]).unwrap();
+    assert_eq!(assert_consistent(&db), 0);
+    assert_reads(&store, T0, T0 + 5 * HOUR_MS);
+    assert_reads(&store, T0 + 1_234_567, T0 + 3 * HOUR_MS + 99_000);
+
+    // Expiry by age (cutting an hour), then by count.
+    let now = Timestamp(T0 + 3000 * 6_000);
+    store
+        .expire(now, Duration::from_secs(3 * 3600 + 1000), 1_000_000)
+        .unwrap();
+    assert_eq!(assert_consistent(&db), 0);
+    assert_reads(&store, T0, now.0);
+    store
+        .expire(now, Duration::from_secs(365 * 86_400), 700)
+        .unwrap();
+    assert_eq!(assert_consistent(&db), 0);
+    assert_reads(&store, T0 + 30_000, now.0 - 100_000);
+}
+
+#[test]
+fn an_hour_with_too_many_users_overflows_and_expires_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let mut store = Store::open(&db).unwrap();
+    let mut batch: Vec<Event> = (0..30)
+        .map(|i| failed_login(i, T0 + i as i64, "root"))
+        .collect();
+    // A combo list: more distinct users in the hour than are kept.
+    batch.extend(
+        (0..KEYS_PER_HOUR as u64 + 200)
+            .map(|i| failed_login(i, T0 + 1_000 + i as i64, &format!("c{i}@mail.example"))),
+    );
+    store.append(&batch[..900], &[]).unwrap();
+    store.append(&batch[900..], &[]).unwrap();
+    assert!(assert_consistent(&db) > 0);
+    let top = store
+        .top(TopKey::LoginUser, Timestamp(T0), Timestamp(T0 + HOUR_MS), 1)
+        .unwrap();
+    assert_eq!(top.entries, [("root".to_owned(), 30)]);
+    assert!(!top.complete);
+    // 200 addresses: that kind is exact in the same hour.
+    let ips = store
+        .top(TopKey::LoginIp, Timestamp(T0), Timestamp(T0 + HOUR_MS), 1)
+        .unwrap();
+    assert!(ips.complete);
+
+    store
+        .expire(Timestamp(T0), Duration::from_secs(86_400), 2_000)
+        .unwrap();
+    assert!(assert_consistent(&db) > 0);
+    store
+        .expire(Timestamp(T0 + HOUR_MS), Duration::ZERO, u64::MAX)
+        .unwrap();
+    assert_eq!(assert_consistent(&db), 0);
+}
+
+#[test]
+fn a_version_2_store_gets_the_login_keys_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let mut store = Store::open(&db).unwrap();
+    store.append(&events(0, 2500, T0, 5_000), &[]).unwrap();
+    // An hour with more users than are kept: the backfill keeps the most frequent.
+    let mut combo: Vec<Event> = (0..KEYS_PER_HOUR as u64 + 5)
+        .map(|i| {
+            failed_login(
+                i,
+                T0 + 20 * HOUR_MS + i as i64,
+                &format!("c{i}@mail.example"),
+            )
+        })
+        .collect();
+    combo.extend((0..25).map(|i| failed_login(i, T0 + 20 * HOUR_MS + 9_000 + i as i64, "admin")));
+    store.append(&combo, &[]).unwrap();
+    drop(store);
+    downgrade_to_v2(&db);
+
+    // Read-only before a writer migrated it: the login lists are counted from the log.
+    let ro = Store::open_read_only(&db).unwrap();
+    assert_reads(&ro, T0, T0 + 3 * HOUR_MS);
+    assert_reads(&ro, T0 + 100_000, T0 + 2 * HOUR_MS + 7);
+    let top = ro
+        .top(
+            TopKey::LoginUser,
+            Timestamp(T0 + 20 * HOUR_MS),
+            Timestamp(T0 + 21 * HOUR_MS),
+            1,
+        )
+        .unwrap();
+    assert_eq!(top.entries, [("admin".to_owned(), 25)]);
+    assert!(top.complete, "counted from the log");
+    drop(ro);
+
+    let mut store = Store::open(&db).unwrap();
+    assert_eq!(user_version(&db), 3);
+    assert!(assert_consistent(&db) > 0);
+    assert_reads(&store, T0, T0 + 3 * HOUR_MS);
+    assert_reads(&store, T0 + 100_000, T0 + 2 * HOUR_MS + 7);
+    let top = store
+        .top(
+            TopKey::LoginUser,
+            Timestamp(T0 + 20 * HOUR_MS),
+            Timestamp(T0 + 21 * HOUR_MS),
+            1,
+        )
+        .unwrap();
+    assert_eq!(top.entries, [("admin".to_owned(), 25)]);
+    assert!(!top.complete);
+
+    // Appending, expiring and reopening count nothing twice.
+    store
+        .append(&events(30_000, 100, T0 + HOUR_MS, 1_000), &[])
+        .unwrap();
+    store
+        .expire(Timestamp(T0 + HOUR_MS), Duration::ZERO, 1_000_000)
+        .unwrap();
+    drop(store);
+    Store::open(&db).unwrap();
+    assert_eq!(user_version(&db), 3);
+    assert_consistent(&db);
+
+    // A version-3 store set back to 2 with its login rows present and off (events a
+    // version-2 writer stored and expired uncounted): they are rebuilt from the log.
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "UPDATE hourly_keys SET n = n + 7 WHERE kind = 'login_user';
+         INSERT INTO hourly_keys (kind, hour, key, n) VALUES ('login_ip', 0, 'stale', 3);
+         INSERT INTO hourly_overflow (kind, hour, n) VALUES ('login_user', 0, 4);
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    Store::open(&db).unwrap();
+    assert_eq!(user_version(&db), 3);
     assert_consistent(&db);
 }

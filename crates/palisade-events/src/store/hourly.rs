@@ -6,7 +6,8 @@
 //! the stored rows:
 //!
 //! - `hourly_counts`: events per hour, category and severity; exact.
-//! - `hourly_keys`: events per hour and key — source IP, rule, path — for the top lists. At most
+//! - `hourly_keys`: events per hour and key — source IP, rule, path, and the user and source IP
+//!   of failed logins ([`LOGIN_FAILURES`]) — for the top lists. At most
 //!   [`KEYS_PER_HOUR`] keys per hour and kind get a row; events of further keys are counted in
 //!   `hourly_overflow` only. A flood of one-off paths (every scanner request has its own query
 //!   string) cannot grow the table past that bound, and a top list read from such an hour says
@@ -50,6 +51,21 @@ fn hour_ceil(ts: i64) -> i64 {
 /// [`hour_of`] in SQL, over the `ts` column.
 const HOUR_SQL: &str = "(ts - ((ts % 3600000) + 3600000) % 3600000)";
 
+/// The categories of a failed login, whatever the service: the events
+/// [`TopKey::LoginUser`] and [`TopKey::LoginIp`] count.
+pub const LOGIN_FAILURES: [&str; 4] = [
+    "auth_failure",
+    "ssh_auth_failure",
+    "ftp_auth_failure",
+    "mail_auth_failure",
+];
+
+/// `category IN (…)` of [`LOGIN_FAILURES`], as SQL literals (constants, never caller text).
+fn login_failure_sql() -> String {
+    let names: Vec<String> = LOGIN_FAILURES.iter().map(|c| format!("'{c}'")).collect();
+    format!("category IN ({})", names.join(", "))
+}
+
 /// What a top list ranks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -60,11 +76,24 @@ pub enum TopKey {
     Rule,
     /// The request path, as stored (with its redacted query).
     Path,
+    /// The user name of a failed login ([`LOGIN_FAILURES`]).
+    LoginUser,
+    /// The client address of a failed login ([`LOGIN_FAILURES`]).
+    LoginIp,
 }
 
 impl TopKey {
     /// Every kind, in the order the tables use.
-    pub const ALL: [TopKey; 3] = [TopKey::SourceIp, TopKey::Rule, TopKey::Path];
+    pub const ALL: [TopKey; 5] = [
+        TopKey::SourceIp,
+        TopKey::Rule,
+        TopKey::Path,
+        TopKey::LoginUser,
+        TopKey::LoginIp,
+    ];
+
+    /// The kinds of failed logins, added in schema version 3.
+    pub(crate) const LOGINS: [TopKey; 2] = [TopKey::LoginUser, TopKey::LoginIp];
 
     /// The name stored in `hourly_keys.kind`.
     fn name(self) -> &'static str {
@@ -72,6 +101,17 @@ impl TopKey {
             TopKey::SourceIp => "ip",
             TopKey::Rule => "rule",
             TopKey::Path => "path",
+            TopKey::LoginUser => "login_user",
+            TopKey::LoginIp => "login_ip",
+        }
+    }
+
+    /// The schema version since which this kind is counted: a store an older palisade wrote
+    /// has no rows of it, so its top lists are counted from the log.
+    pub(crate) fn since(self) -> i64 {
+        match self {
+            TopKey::SourceIp | TopKey::Rule | TopKey::Path => super::schema::AGGREGATES_SINCE,
+            TopKey::LoginUser | TopKey::LoginIp => super::schema::LOGIN_KEYS_SINCE,
         }
     }
 
@@ -89,6 +129,16 @@ impl TopKey {
             TopKey::Path => format!(
                 "SELECT hour, k FROM (SELECT {HOUR_SQL} AS hour, \
                  json_extract(body, '$.path') AS k FROM events WHERE {cond}) WHERE k IS NOT NULL"
+            ),
+            TopKey::LoginUser => format!(
+                "SELECT {HOUR_SQL} AS hour, user AS k FROM events \
+                 WHERE ({cond}) AND {} AND user IS NOT NULL",
+                login_failure_sql()
+            ),
+            TopKey::LoginIp => format!(
+                "SELECT {HOUR_SQL} AS hour, ip AS k FROM events \
+                 WHERE ({cond}) AND {} AND ip IS NOT NULL",
+                login_failure_sql()
             ),
         }
     }
@@ -124,7 +174,7 @@ fn bump(map: &mut HashMap<String, i64>, key: &str) {
 }
 
 impl Tally {
-    /// Counts one stored event; `ip` as in the `ip` column.
+    /// Counts one stored event; `ip` as in the `ip` column, `e.user` as in the `user` column.
     pub(crate) fn add(&mut self, e: &Event, ip: Option<&str>, severity: i64) {
         let hour = hour_of(e.time.0);
         bump(
@@ -142,6 +192,17 @@ impl Tally {
         }
         if let Some(p) = &e.path {
             bump(self.keys.entry((TopKey::Path, hour)).or_default(), p);
+        }
+        if LOGIN_FAILURES.contains(&e.category.as_str()) {
+            if let Some(user) = &e.user {
+                bump(
+                    self.keys.entry((TopKey::LoginUser, hour)).or_default(),
+                    user,
+                );
+            }
+            if let Some(ip) = ip {
+                bump(self.keys.entry((TopKey::LoginIp, hour)).or_default(), ip);
+            }
         }
     }
 
@@ -221,7 +282,7 @@ pub(crate) fn forget(tx: &Transaction<'_>, upto: i64) -> rusqlite::Result<()> {
          ) WITHOUT ROWID;
          DELETE FROM temp.gone_keys;",
     )?;
-    let gone = keys_sql("seq <= ?1");
+    let gone = keys_sql(&TopKey::ALL, "seq <= ?1");
     tx.execute(
         &format!(
             "INSERT INTO temp.gone_keys (kind, hour, key, n)
@@ -249,9 +310,9 @@ pub(crate) fn forget(tx: &Transaction<'_>, upto: i64) -> rusqlite::Result<()> {
     )
 }
 
-/// `SELECT kind, hour, k` over the events matching `cond`, every kind.
-fn keys_sql(cond: &str) -> String {
-    TopKey::ALL
+/// `SELECT kind, hour, k` over the events matching `cond`, for `kinds`.
+fn keys_sql(kinds: &[TopKey], cond: &str) -> String {
+    kinds
         .iter()
         .map(|t| {
             format!(
@@ -267,9 +328,7 @@ fn keys_sql(cond: &str) -> String {
 /// Recomputes every aggregate from the log (the migration's backfill). For keys, each hour
 /// keeps its [`KEYS_PER_HOUR`] most frequent; the rest is overflow.
 pub(crate) fn rebuild(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "DELETE FROM hourly_counts; DELETE FROM hourly_keys; DELETE FROM hourly_overflow;",
-    )?;
+    tx.execute_batch("DELETE FROM hourly_counts;")?;
     tx.execute(
         &format!(
             "INSERT INTO hourly_counts (hour, category, severity, n)
@@ -277,7 +336,17 @@ pub(crate) fn rebuild(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         ),
         [],
     )?;
-    let all = keys_sql("1");
+    rebuild_keys(tx, &TopKey::ALL)
+}
+
+/// Recomputes the key counts of `kinds` from the log, whatever rows of them there were (a
+/// kind added by a later schema version is backfilled with this alone).
+pub(crate) fn rebuild_keys(tx: &Transaction<'_>, kinds: &[TopKey]) -> rusqlite::Result<()> {
+    for kind in kinds {
+        tx.execute("DELETE FROM hourly_keys WHERE kind = ?1", [kind.name()])?;
+        tx.execute("DELETE FROM hourly_overflow WHERE kind = ?1", [kind.name()])?;
+    }
+    let all = keys_sql(kinds, "1");
     tx.execute_batch(&format!(
         "CREATE TEMP TABLE backfill_keys AS
          SELECT kind, hour, k, n, ROW_NUMBER() OVER (PARTITION BY kind, hour ORDER BY n DESC, k)

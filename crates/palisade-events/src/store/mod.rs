@@ -4,9 +4,10 @@
 //! alert notifications per sink. Delivery is "read after my cursor, ship, move the cursor", so
 //! a sink that is down simply falls behind on disk and catches up in order when it returns.
 //!
-//! Beside the log, hourly aggregates (events per hour and category, and per hour and IP, rule
-//! or path) are kept in step with it, so the console's overview and `palisade events stats`
-//! read a few hundred rows instead of a day of events ([`TopKey`], [`Store::stats`]).
+//! Beside the log, hourly aggregates (events per hour and category, and per hour and IP, rule,
+//! path, or user and IP of a failed login) are kept in step with it, so the console's overview
+//! and logins page and `palisade events stats` read a few hundred rows instead of a day of
+//! events ([`TopKey`], [`Store::stats`]).
 
 mod hourly;
 mod query;
@@ -22,7 +23,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use crate::alerts::Notification;
 use crate::error::StoreError;
 
-pub use hourly::{HOUR_MS, KEYS_PER_HOUR, TopKey, TopList};
+pub use hourly::{HOUR_MS, KEYS_PER_HOUR, LOGIN_FAILURES, TopKey, TopList};
 pub use query::{EventQuery, Narrow};
 pub use traffic::TrafficRow;
 
@@ -49,9 +50,10 @@ pub struct StatRow {
 /// A connection to the event store.
 pub struct Store {
     conn: Connection,
-    /// The aggregate tables exist and are current (schema version 2 or later). A read-only
-    /// store an older palisade wrote has none: reads then count the log itself.
-    aggregates: bool,
+    /// The schema version: which aggregates exist and are current (those of version 2 and
+    /// later, [`TopKey`]'s since 3). A read-only store an older palisade wrote lacks some:
+    /// reads of those count the log itself.
+    version: i64,
 }
 
 fn severity_rank(s: Severity) -> i64 {
@@ -74,10 +76,9 @@ impl Store {
                 schema::migrate(&mut conn)
             })
             .map_err(|e| StoreError::sqlite(path, e))?;
-        Ok(Store {
-            conn,
-            aggregates: true,
-        })
+        // Current, or newer (written by a later palisade, which keeps these too).
+        let version = schema::version(&conn).map_err(|e| StoreError::sqlite(path, e))?;
+        Ok(Store { conn, version })
     }
 
     /// Opens an existing store read-only (the CLI), failing clearly when it does not exist.
@@ -94,10 +95,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             .and_then(|()| schema::version(&conn))
             .map_err(|e| StoreError::sqlite(path, e))?;
-        Ok(Store {
-            conn,
-            aggregates: version >= schema::AGGREGATES_SINCE,
-        })
+        Ok(Store { conn, version })
     }
 
     /// Appends events and alert notifications in one transaction, and counts the new events
@@ -278,11 +276,12 @@ impl Store {
     /// Counts by hour and category since a time, newest hour first. Read from the hourly
     /// aggregates (the hour `since` falls in, when it is not on the hour, from the log).
     pub fn stats(&self, since: Timestamp) -> rusqlite::Result<Vec<StatRow>> {
-        hourly::stats(&self.conn, self.aggregates, since)
+        hourly::stats(&self.conn, self.version >= schema::AGGREGATES_SINCE, since)
     }
 
-    /// The `n` most frequent source IPs, rules or paths of the events in `[since, until)`, from
-    /// the hourly aggregates (parts of hours at either end from the log).
+    /// The `n` most frequent source IPs, rules or paths of the events in `[since, until)`, or
+    /// users or IPs of the failed logins among them, from the hourly aggregates (parts of hours
+    /// at either end from the log).
     pub fn top(
         &self,
         key: TopKey,
@@ -290,7 +289,8 @@ impl Store {
         until: Timestamp,
         n: usize,
     ) -> rusqlite::Result<TopList> {
-        hourly::top(&self.conn, self.aggregates, key, since, until, n)
+        let aggregates = self.version >= key.since();
+        hourly::top(&self.conn, aggregates, key, since, until, n)
     }
 
     /// Adds `requests` served to the hour `at` falls in (the guard, about once a minute).

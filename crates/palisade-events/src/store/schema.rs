@@ -2,22 +2,33 @@
 //!
 //! - 1: the event log, sink cursors, the alert outbox.
 //! - 2: the hourly aggregates ([`super::hourly`]), backfilled from the log once.
+//! - 3: two more kinds of hourly keys, the user and the source IP of failed logins
+//!   ([`TopKey::LoginUser`](super::TopKey::LoginUser), [`TopKey::LoginIp`](super::TopKey::LoginIp)),
+//!   backfilled from the log once; an index on `(user, ts)` for the logins page's per-user reads.
 //!
 //! A migration runs in an immediate transaction that first re-reads the version, so two
 //! processes opening an old store at once migrate it once. A store at version 1 that already
-//! has aggregate tables (a version-2 store an older palisade opened, which wrote events without
+//! has aggregate tables (a later store an older palisade opened, which wrote events without
 //! counting them and set the version back) has them rebuilt from the log, so the counts match
-//! the rows again.
+//! the rows again; likewise a store at version 2 has whatever login-failure rows it holds
+//! rebuilt.
+//!
+//! A palisade of version 2 leaves a newer store's version alone (it only migrates up), so if
+//! one writes to a version-3 store, the login-failure keys miss what it appended or expired
+//! until they are rebuilt (`PRAGMA user_version = 2`, then open it with this palisade).
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::hourly;
+use super::{TopKey, hourly};
 
 /// The version this palisade writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// Since this version, the aggregates exist and are maintained.
 pub(crate) const AGGREGATES_SINCE: i64 = 2;
+
+/// Since this version, the login-failure keys are counted too.
+pub(crate) const LOGIN_KEYS_SINCE: i64 = 3;
 
 const BASE: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -72,6 +83,10 @@ CREATE TABLE IF NOT EXISTS hourly_overflow (
 ) WITHOUT ROWID;
 ";
 
+/// Version 3: failed logins by user are read per user (the logins page's last failure and
+/// services of its top users), as they are per IP through `events_ip_ts`.
+const LOGINS: &str = "CREATE INDEX IF NOT EXISTS events_user_ts ON events(user, ts);";
+
 /// The store's version (0 for a new file).
 pub(crate) fn version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))
@@ -90,6 +105,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     if found < AGGREGATES_SINCE {
         tx.execute_batch(AGGREGATES)?;
         hourly::rebuild(&tx)?;
+    } else if found < LOGIN_KEYS_SINCE {
+        hourly::rebuild_keys(&tx, &TopKey::LOGINS)?;
+    }
+    if found < LOGIN_KEYS_SINCE {
+        tx.execute_batch(LOGINS)?;
     }
     if found < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
