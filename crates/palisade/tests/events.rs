@@ -356,6 +356,26 @@ fn sink_and_alert_mistakes_are_located() {
             "palisade.toml:5:1",
             "unique",
         ),
+        (
+            "[[sinks]]\nname = \"es\"\nkind = \"elasticsearch\"\nurl = \"https://es:9200\"\nindex = \"Palisade-%Y\"\n",
+            "palisade.toml:5:1",
+            "lowercase",
+        ),
+        (
+            "[[sinks]]\nname = \"es\"\nkind = \"elasticsearch\"\nurl = \"https://es:9200\"\nusername = \"elastic\"\npassword = \"pw\"\napi_key = \"k\"\n",
+            "palisade.toml:7:1",
+            "exclude each other",
+        ),
+        (
+            "[[sinks]]\nname = \"es\"\nkind = \"elasticsearch\"\nurl = \"https://elastic:pw@es:9200\"\n",
+            "palisade.toml:4:1",
+            "credentials do not belong in `url`",
+        ),
+        (
+            "[[sinks]]\nname = \"es\"\nkind = \"elasticsearch\"\nurl = \"https://es:9200\"\nbatch_size = 10\n",
+            "palisade.toml:5:1",
+            "batch_max",
+        ),
     ];
     for (text, place, what) in cases {
         let file = dir.path().join("palisade.toml");
@@ -402,6 +422,23 @@ mode = "http"
 url = "https://logstash.example.com:8080/ingest"
 user = "palisade"
 password = "logstash-pass-1"
+
+[[sinks]]
+name = "search"
+kind = "elasticsearch"
+url = "https://es.example.com:9200"
+index = "palisade-events-%Y.%m.%d"
+username = "palisade"
+password = "es-pass-6"
+ca_file = "es-ca.pem"
+batch_bytes = "2MiB"
+
+[[sinks]]
+name = "opensearch"
+kind = "elasticsearch"
+url = "https://search.example.com/os"
+api_key = "es-api-key-7"
+timeout = "10s"
 
 [[sinks]]
 name = "slack"
@@ -460,6 +497,8 @@ fn every_sink_kind_is_configurable_and_secrets_never_print() {
         "smtp-pass-4",
         "twilio-token-5",
         "XXXXSECRET",
+        "es-pass-6",
+        "es-api-key-7",
     ] {
         assert!(!printed.contains(secret), "{secret} printed:\n{printed}");
     }

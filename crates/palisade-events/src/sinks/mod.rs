@@ -11,6 +11,7 @@ use crate::alerts::Notification;
 use crate::error::SinkError;
 use crate::settings::EventFilter;
 
+pub mod elasticsearch;
 pub mod email;
 pub mod file;
 pub(crate) mod http;
@@ -54,6 +55,8 @@ pub enum SinkKind {
     Syslog(syslog::SyslogConfig),
     /// ECS JSON to Logstash's `tcp` (json_lines) or `http` input.
     Logstash(logstash::LogstashConfig),
+    /// ECS documents into Elasticsearch or OpenSearch through the `_bulk` API.
+    Elasticsearch(elasticsearch::ElasticsearchConfig),
     /// A JSON `POST` per alert (chat webhooks, incident tools, your own endpoint).
     Webhook(webhook::WebhookConfig),
     /// A mail per alert through an SMTP relay.
@@ -70,6 +73,7 @@ impl SinkKind {
             SinkKind::Stdout(_) => "stdout",
             SinkKind::Syslog(_) => "syslog",
             SinkKind::Logstash(_) => "logstash",
+            SinkKind::Elasticsearch(_) => "elasticsearch",
             SinkKind::Webhook(_) => "webhook",
             SinkKind::Email(_) => "email",
             SinkKind::Sms(_) => "sms",
@@ -81,7 +85,11 @@ impl SinkKind {
     pub fn streams_by_default(&self) -> bool {
         matches!(
             self,
-            SinkKind::File(_) | SinkKind::Stdout(_) | SinkKind::Syslog(_) | SinkKind::Logstash(_)
+            SinkKind::File(_)
+                | SinkKind::Stdout(_)
+                | SinkKind::Syslog(_)
+                | SinkKind::Logstash(_)
+                | SinkKind::Elasticsearch(_)
         )
     }
 
@@ -92,6 +100,9 @@ impl SinkKind {
             SinkKind::Stdout(c) => Ok(Box::new(stdout::StdoutSink::new(c.clone()))),
             SinkKind::Syslog(c) => Ok(Box::new(syslog::SyslogSink::new(c.clone())?)),
             SinkKind::Logstash(c) => Ok(Box::new(logstash::LogstashSink::new(c.clone())?)),
+            SinkKind::Elasticsearch(c) => {
+                Ok(Box::new(elasticsearch::ElasticsearchSink::new(c.clone())?))
+            }
             SinkKind::Webhook(c) => Ok(Box::new(webhook::WebhookSink::new(c.clone())?)),
             SinkKind::Email(c) => Ok(Box::new(email::EmailSink::new(c.clone())?)),
             SinkKind::Sms(c) => Ok(Box::new(sms::SmsSink::new(c.clone())?)),

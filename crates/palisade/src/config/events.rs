@@ -8,6 +8,7 @@ use bytesize::ByteSize;
 use ipnet::IpNet;
 use palisade_core::{Category, Severity};
 use palisade_events::alerts::{AlertRule, GroupBy, default_rules};
+use palisade_events::sinks::elasticsearch::ElasticsearchConfig;
 use palisade_events::sinks::{SinkKind, SinkSettings};
 use palisade_events::{EventFilter, EventsSettings};
 use serde::de::DeserializeOwned;
@@ -63,9 +64,10 @@ impl Default for EventsFile {
 pub struct SinkFile {
     /// Unique name; alert rules' `channels` refer to it.
     pub name: String,
-    /// `file`, `stdout`, `syslog`, `logstash`, `webhook`, `email` or `sms`.
+    /// `file`, `stdout`, `syslog`, `logstash`, `elasticsearch`, `webhook`, `email` or `sms`.
     pub kind: String,
-    /// Ship every event (default: yes for file/stdout/syslog/logstash, no for the others).
+    /// Ship every event (default: yes for file/stdout/syslog/logstash/elasticsearch, no for
+    /// the others).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
     /// Only stream events at least this severe.
@@ -195,7 +197,14 @@ mod opt_duration {
 
 /// The sink kinds this build knows.
 pub const SINK_KINDS: &[&str] = &[
-    "file", "stdout", "syslog", "logstash", "webhook", "email", "sms",
+    "file",
+    "stdout",
+    "syslog",
+    "logstash",
+    "elasticsearch",
+    "webhook",
+    "email",
+    "sms",
 ];
 
 /// Validates the events sections into pipeline settings; `None` when `[events] enabled = false`.
@@ -352,6 +361,14 @@ fn build_kind(kind: &str, options: &toml::Table) -> Result<SinkKind, KindError> 
         "stdout" => SinkKind::Stdout(kind_options(options)?),
         "syslog" => SinkKind::Syslog(kind_options(options)?),
         "logstash" => SinkKind::Logstash(kind_options(options)?),
+        "elasticsearch" => {
+            let config: ElasticsearchConfig = kind_options(options)?;
+            // Checked here, not only when the pipeline starts, so the error points at the key.
+            config
+                .validate()
+                .map_err(|(key, message)| (Some(key.to_owned()), message, None))?;
+            SinkKind::Elasticsearch(config)
+        }
         "webhook" => SinkKind::Webhook(kind_options(options)?),
         "email" => SinkKind::Email(kind_options(options)?),
         "sms" => SinkKind::Sms(kind_options(options)?),
