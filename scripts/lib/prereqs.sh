@@ -38,11 +38,14 @@ need_build_prereqs() {
 # iproute2).
 #
 # The console's browser tests drive Debian's headless Chromium through its chromedriver.
+#
+# The Redis black book's tests start their own redis-server on a free loopback port.
 need_test_prereqs() {
   need_packages /usr/sbin/rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_ossl.so:rsyslog-openssl' \
     /usr/bin/python3:python3 /usr/lib/python3/dist-packages/aiosmtpd/__init__.py:python3-aiosmtpd \
     /usr/sbin/sshd:openssh-server /usr/bin/ssh:openssh-client /usr/bin/sshpass:sshpass \
     /usr/sbin/vsftpd:vsftpd /etc/fail2ban/filter.d/sshd.conf:fail2ban /usr/sbin/nft:nftables \
     /usr/sbin/ip:iproute2 /usr/sbin/nginx:nginx-light \
-    /usr/bin/chromium:chromium /usr/bin/chromedriver:chromium-driver
+    /usr/bin/chromium:chromium /usr/bin/chromedriver:chromium-driver \
+    /usr/bin/redis-server:redis-server
 }

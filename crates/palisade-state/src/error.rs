@@ -18,6 +18,10 @@ pub enum StateError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// The Redis server failed or refused a command (not an outage: those are absorbed by
+    /// the local copy and a replay queue). The local copy may already hold the change.
+    #[error("black book on Redis: {0}")]
+    Redis(#[source] ::redis::RedisError),
     /// A file or directory could not be created.
     #[error("black book database {path}: {source}")]
     Io {

@@ -3,8 +3,8 @@
 //! - **Black book** ([`State`]): bans of IPv4/IPv6 addresses and CIDR networks, each with a
 //!   reason, a [`BanSource`], first/last seen, hits and an expiry; an allowlist that is never
 //!   banned; automatic bans from decaying offence scores with a TTL that grows for repeat
-//!   offenders. Backends: [`MemoryState`] and [`SqliteState`] (written through, loaded at
-//!   start); the trait is shaped so a Redis one can follow.
+//!   offenders. Backends: [`MemoryState`], [`SqliteState`] (written through, loaded at
+//!   start) and [`RedisState`] (shared by every guard of a deployment; `check` still local).
 //! - **Hot path**: [`State::check`] reads an immutable snapshot through `arc-swap` — no lock,
 //!   no allocation; tens of nanoseconds with 100k entries (see `benches/lookup.rs`).
 //! - **Rate limits** ([`ratelimit`]): GCRA per client and per (rule, client), decisions with
@@ -54,10 +54,14 @@ mod error;
 pub mod exchange;
 pub mod net;
 pub mod ratelimit;
+mod redis;
 mod sqlite;
 mod state;
 mod stats;
 
+pub use crate::redis::{
+    BULK_TIMEOUT, REDIS_OUTAGES_METRIC, RedisConfig, RedisHealth, RedisState, redact_url,
+};
 pub use ban::{Ban, BanInfo, BanRequest, BanSource, Offence, Verdict};
 pub use book::{BOOK_EVICTIONS_METRIC, SCORE_EVICTIONS_METRIC};
 pub use config::{BookConfig, ScoreConfig};

@@ -2,11 +2,11 @@
 //!
 //! # Why a trait object
 //!
-//! The backend is chosen by configuration at start (`memory`, `sqlite`, later `redis`), so
+//! The backend is chosen by configuration at start (`memory`, `sqlite`, `redis`), so
 //! the guard holds an `Arc<dyn State>`; the trait is object-safe for that. The dynamic call
 //! costs about a nanosecond against a ~30 ns lookup. Its shape suits a Redis backend too:
 //! no SQLite types; `check` is synchronous and infallible because every backend answers it
-//! from a local in-memory snapshot (a Redis one would keep it current from pub/sub), and
+//! from a local in-memory snapshot (the Redis one keeps it current from pub/sub), and
 //! writes return `Result` so a remote store can fail without lying.
 
 use std::net::IpAddr;

@@ -21,6 +21,8 @@ pub struct BookStats {
     pub score_bytes: usize,
     /// Scores evicted to stay under the cap.
     pub score_evictions: u64,
+    /// Times the shared store (Redis) became unreachable; always 0 for local backends.
+    pub outages: u64,
 }
 
 /// What an import did.

@@ -1,6 +1,7 @@
 //! `palisade blackbook …` and `palisade pwned import`: the black book's SQLite file edited
-//! directly (a running guard re-reads it within `[blackbook] refresh`), and the breached
-//! password index built.
+//! directly (a running guard re-reads it within `[blackbook] refresh`) or its Redis server
+//! written (running guards see the change within a second, through pub/sub), and the
+//! breached password index built.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -11,7 +12,9 @@ use palisade_core::Timestamp;
 use palisade_guard::BlackbookSettings;
 use palisade_state::exchange::{self, Format, ImportDefaults};
 use palisade_state::net::parse_target;
-use palisade_state::{BanRequest, BanSource, MemoryState, SqliteState, State, StateError};
+use palisade_state::{
+    BanRequest, BanSource, MemoryState, RedisState, SqliteState, State, StateError,
+};
 
 use crate::Failure;
 use crate::cli::{BlackbookArgs, BlackbookCommand, BookFormat, PwnedCommand};
@@ -19,9 +22,19 @@ use crate::commands::load_config;
 use crate::config::protect::BlackbookPlan;
 use crate::config::{Overrides, Runtime};
 
-/// Opens the black book a plan describes (creating the SQLite file when missing).
+/// Opens the black book a plan describes (creating the SQLite file when missing). A guard
+/// starts even when Redis is unreachable: it serves from its local copy and reconnects.
 pub fn open(plan: &BlackbookPlan) -> Result<BlackbookSettings, Failure> {
     let now = Timestamp::now();
+    if let Some(redis) = &plan.redis {
+        let state = RedisState::start(redis.clone(), plan.config.clone(), now)
+            .context("the black book on Redis")?;
+        return Ok(BlackbookSettings {
+            state: Arc::new(state),
+            answer: plan.answer,
+            refresh: plan.refresh,
+        });
+    }
     let state: Arc<dyn State> = match &plan.database {
         Some(path) => Arc::new(
             SqliteState::open(path, plan.config.clone(), now)
@@ -36,6 +49,41 @@ pub fn open(plan: &BlackbookPlan) -> Result<BlackbookSettings, Failure> {
     })
 }
 
+/// The black book as `palisade blackbook` edits it: Redis must answer (a one-shot command
+/// must not report a change it could not store).
+struct Editing {
+    state: Arc<dyn State>,
+    redis: Option<Arc<RedisState>>,
+}
+
+impl Editing {
+    fn open(plan: &BlackbookPlan) -> Result<Self, Failure> {
+        let Some(redis) = &plan.redis else {
+            return Ok(Editing {
+                state: open(plan)?.state,
+                redis: None,
+            });
+        };
+        let state = RedisState::connect(redis.clone(), plan.config.clone(), Timestamp::now())
+            .context("the black book on Redis")?;
+        let state = Arc::new(state);
+        Ok(Editing {
+            state: state.clone(),
+            redis: Some(state),
+        })
+    }
+
+    /// Fails when a write is still queued because Redis stopped answering mid-command.
+    fn stored(&self) -> Result<(), Failure> {
+        match &self.redis {
+            Some(r) if r.pending() > 0 => Err(Failure::Runtime(anyhow::anyhow!(
+                "Redis stopped answering: the change was not stored"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn plan(args: &BlackbookArgs) -> Result<BlackbookPlan, Failure> {
     let loaded = load_config(args.config.as_deref())?;
     let rt: Runtime = loaded.runtime(&Overrides {
@@ -47,8 +95,9 @@ fn plan(args: &BlackbookArgs) -> Result<BlackbookPlan, Failure> {
         .ok_or_else(|| Failure::Input(format!("{}: [blackbook] enabled = false", loaded.name)))?;
     if let Some(db) = &args.database {
         plan.database = Some(db.clone());
+        plan.redis = None;
     }
-    if plan.database.is_none() {
+    if plan.database.is_none() && plan.redis.is_none() {
         return Err(Failure::Input(
             "[blackbook] storage = \"memory\": there is no file to edit; use the admin API \
              (POST/DELETE /v1/blackbook) of the running guard"
@@ -81,7 +130,7 @@ pub fn run(args: BlackbookArgs) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match &args.command {
         BlackbookCommand::List { json } => {
-            let book = open(&plan)?;
+            let book = Editing::open(&plan)?;
             let bans = book.state.list(now);
             if *json {
                 let text = serde_json::to_string_pretty(&bans).context("rendering")?;
@@ -123,8 +172,9 @@ pub fn run(args: BlackbookArgs) -> Result<(), Failure> {
                 Some(d) => BanRequest::lasting(net, BanSource::Manual, reason.clone(), *d, now),
                 None => BanRequest::permanent(net, BanSource::Manual, reason.clone()),
             };
-            let book = open(&plan)?;
+            let book = Editing::open(&plan)?;
             let ban = book.state.ban(request, now).map_err(refused)?;
+            book.stored()?;
             let until = ban.expires_at.map_or_else(
                 || "permanently".to_owned(),
                 |t| format!("until {}", t.rfc3339()),
@@ -137,8 +187,10 @@ pub fn run(args: BlackbookArgs) -> Result<(), Failure> {
         }
         BlackbookCommand::Unban { target } => {
             let net = parse_target(target).map_err(Failure::Input)?;
-            let book = open(&plan)?;
-            match book.state.unban(net, now).map_err(refused)? {
+            let book = Editing::open(&plan)?;
+            let removed = book.state.unban(net, now).map_err(refused)?;
+            book.stored()?;
+            match removed {
                 Some(b) => {
                     let _ = writeln!(out, "unbanned {}", exchange::display_target(&b.target));
                 }
@@ -150,7 +202,7 @@ pub fn run(args: BlackbookArgs) -> Result<(), Failure> {
             }
         }
         BlackbookCommand::Export { format: f } => {
-            let book = open(&plan)?;
+            let book = Editing::open(&plan)?;
             let _ = write!(
                 out,
                 "{}",
@@ -164,8 +216,9 @@ pub fn run(args: BlackbookArgs) -> Result<(), Failure> {
             let fmt = f.map(format).unwrap_or_else(|| guess(file));
             let requests = exchange::parse(&text, fmt, &ImportDefaults::default())
                 .map_err(|e| Failure::Input(format!("{name}: {e}")))?;
-            let book = open(&plan)?;
+            let book = Editing::open(&plan)?;
             let s = book.state.import(requests, now).map_err(refused)?;
+            book.stored()?;
             let _ = writeln!(
                 out,
                 "imported {name}: {} added, {} updated, {} expired, {} allowlisted, {} kept (manual)",

@@ -30,6 +30,7 @@ use crate::net::{client_net, normalize_ip, normalize_net};
 use crate::stats::{BookStats, ImportSummary, PurgeSummary};
 
 use entry::Entry;
+pub(crate) use score::SLACK as SCORE_SLACK;
 use score::ScoreCell;
 use snapshot::{Slot, Snapshot, Tables};
 
@@ -113,7 +114,7 @@ impl BlackBook {
         self.allow.covers(normalize_ip(ip))
     }
 
-    fn allowlist_contains(&self, target: &IpNet) -> bool {
+    pub(crate) fn allowlist_contains(&self, target: &IpNet) -> bool {
         self.config.allowlist.iter().any(|a| a.contains(target))
     }
 
@@ -363,6 +364,32 @@ impl BlackBook {
         result.map(|()| summary)
     }
 
+    /// Puts an entry exactly as a shared store decided it (a change another guard
+    /// published). The local hit counter is kept when higher: it counts this guard's refusals.
+    pub(crate) fn apply(&self, mut ban: Ban, now: Timestamp) {
+        ban.target = normalize_net(ban.target);
+        let target = ban.target;
+        let mut m = self.lock();
+        if let Some(old) = m.records.get(&target) {
+            let old = old.current();
+            ban.hits = ban.hits.max(old.hits);
+            ban.last_seen = ban.last_seen.max(old.last_seen);
+        }
+        let mut evicted = false;
+        if !m.records.contains_key(&target) && m.records.len() >= self.config.max_entries {
+            evicted = true;
+            if self.make_room(&mut m, now, &mut Vec::new()).is_err() {
+                // Full of manual bans: the store still holds it; the next resync retries.
+                self.rebuild(&m, now);
+                return;
+            }
+        }
+        let entry = Arc::new(Entry::new(ban));
+        m.records.insert(target, entry.clone());
+        self.publish(&m, &[(target, Some(entry))], now, evicted);
+        self.scores.remove(&target);
+    }
+
     /// Initial load from storage (no changes reported: they are already stored).
     pub(crate) fn load(&self, bans: Vec<Ban>, now: Timestamp) {
         let mut m = self.lock();
@@ -458,6 +485,7 @@ impl BlackBook {
             max_scores: self.scores.capacity(),
             score_bytes: self.scores.approx_bytes(),
             score_evictions: self.scores.evictions(),
+            outages: 0,
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::config::ScoreConfig;
 
 /// How far below the threshold a score may be and still ban (relative): with the default
 /// 10-minute half-life, a second offence of half the threshold still bans up to ~8 s later.
-const SLACK: f64 = 0.005;
+pub(crate) const SLACK: f64 = 0.005;
 
 /// A client's score as of `at`; it halves every `half_life` from there.
 pub(crate) struct ScoreCell {

@@ -12,7 +12,7 @@ use palisade_guard::{BanAnswer, RateLimitSettings, RateRule};
 use palisade_state::ratelimit::{
     ConnLimitConfig, ConnLimiter, Quota, RateLimitConfig, RateLimiter,
 };
-use palisade_state::{BookConfig, ScoreConfig};
+use palisade_state::{BookConfig, RedisConfig, ScoreConfig};
 use serde::{Deserialize, Serialize};
 
 use super::error::ConfigError;
@@ -28,6 +28,9 @@ pub enum StorageFile {
     Sqlite,
     /// Memory only: lost on restart.
     Memory,
+    /// A Redis server shared by every guard (`[blackbook.redis]`); each guard still answers
+    /// from a local copy.
+    Redis,
 }
 
 /// What a banned client gets.
@@ -72,6 +75,46 @@ pub struct BlackbookFile {
     pub ipv6_prefix: u8,
     /// Offence scoring.
     pub scoring: ScoringFile,
+    /// The Redis server, for `storage = "redis"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisFile>,
+}
+
+/// `[blackbook.redis]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisFile {
+    /// `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS).
+    #[serde(serialize_with = "redacted_url")]
+    pub url: String,
+    /// Keys are `palisade:<prefix>:…`, so deployments can share a server.
+    pub prefix: String,
+    /// Bound on connecting and on each command.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Full resync of the local copy this often (and after every reconnect).
+    #[serde(with = "humantime_serde")]
+    pub resync: Duration,
+    /// Writes queued while Redis is unreachable, at most.
+    pub max_pending: usize,
+}
+
+impl Default for RedisFile {
+    fn default() -> Self {
+        let d = RedisConfig::new("");
+        RedisFile {
+            url: d.url,
+            prefix: d.prefix,
+            timeout: d.timeout,
+            resync: d.resync,
+            max_pending: d.max_pending,
+        }
+    }
+}
+
+/// `config print` never shows the password in the URL.
+fn redacted_url<S: serde::Serializer>(url: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&palisade_state::redact_url(url, super::file::REDACTED))
 }
 
 impl Default for BlackbookFile {
@@ -89,6 +132,7 @@ impl Default for BlackbookFile {
             repeat_memory: d.repeat_memory,
             ipv6_prefix: d.ipv6_prefix,
             scoring: ScoringFile::default(),
+            redis: None,
         }
     }
 }
@@ -213,8 +257,10 @@ fn second() -> Duration {
 /// The black book, validated but not opened (opening creates the database file).
 #[derive(Debug, Clone)]
 pub struct BlackbookPlan {
-    /// `None`: memory only.
+    /// `None`: memory only (or Redis).
     pub database: Option<PathBuf>,
+    /// `Some`: the black book is shared through Redis (and `database` is `None`).
+    pub redis: Option<RedisConfig>,
     /// The book's settings.
     pub config: BookConfig,
     /// What a banned client gets.
@@ -313,8 +359,9 @@ pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookP
             BanAnswer::Tarpit(b.tarpit_delay)
         }
     };
+    let redis = redis_plan(b, src)?;
     let database = match b.storage {
-        StorageFile::Memory => None,
+        StorageFile::Memory | StorageFile::Redis => None,
         StorageFile::Sqlite => Some(
             b.database
                 .clone()
@@ -323,10 +370,68 @@ pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookP
     };
     Ok(Some(BlackbookPlan {
         database,
+        redis,
         config,
         answer,
         refresh: b.refresh,
     }))
+}
+
+/// Validates `[blackbook.redis]` against `storage`.
+fn redis_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<Option<RedisConfig>, ConfigError> {
+    let at = |k: &'static str| ["blackbook", "redis", k];
+    let r = match (b.storage, &b.redis) {
+        (StorageFile::Redis, Some(r)) if !r.url.is_empty() => r,
+        (StorageFile::Redis, _) => {
+            return Err(located(
+                src,
+                &["blackbook", "storage"],
+                "`storage = \"redis\"` needs `[blackbook.redis] url = \"redis://host:6379\"`"
+                    .into(),
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(located(
+                src,
+                &["blackbook", "redis"],
+                "`[blackbook.redis]` is set but `[blackbook] storage` is not `\"redis\"`".into(),
+            ));
+        }
+        (_, None) => return Ok(None),
+    };
+    if r.url.contains(super::file::REDACTED) {
+        return Err(located(
+            src,
+            &at("url"),
+            format!(
+                "`{}` is the placeholder `config print` shows, not a password",
+                super::file::REDACTED
+            ),
+        ));
+    }
+    if r.timeout > Duration::from_secs(5) {
+        return Err(located(
+            src,
+            &at("timeout"),
+            "`blackbook.redis.timeout` is at most 5s: requests wait up to this long".into(),
+        ));
+    }
+    let config = RedisConfig {
+        url: r.url.clone(),
+        prefix: r.prefix.clone(),
+        timeout: r.timeout,
+        resync: r.resync,
+        max_pending: r.max_pending,
+    };
+    if let Err(e) = config.check() {
+        let key = match e.to_string() {
+            m if m.contains("url") => "url",
+            m if m.contains("prefix") => "prefix",
+            _ => "timeout",
+        };
+        return Err(located(src, &at(key), e.to_string()));
+    }
+    Ok(Some(config))
 }
 
 fn quota(
@@ -441,4 +546,66 @@ pub fn ratelimit(
         connections,
         event_every: r.event_every,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::runtime::Source;
+    use super::*;
+
+    fn plan(text: &str) -> Result<Option<BlackbookPlan>, ConfigError> {
+        let cfg = super::super::load::load_str(text, "p.toml")?;
+        blackbook(
+            &cfg,
+            &Source {
+                name: "p.toml",
+                text,
+            },
+        )
+    }
+
+    #[test]
+    fn redis_storage_is_validated_and_located() {
+        let ok = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"rediss://pal:s3cret@cache:6380/1\"\nprefix = \"shop\"\ntimeout = \"80ms\"\n";
+        let p = plan(ok).unwrap().unwrap();
+        assert_eq!(p.database, None);
+        let r = p.redis.unwrap();
+        assert_eq!(r.prefix, "shop");
+        assert_eq!(r.timeout, Duration::from_millis(80));
+        assert_eq!(r.resync, Duration::from_secs(30));
+
+        let missing = "[blackbook]\nstorage = \"redis\"\n";
+        let err = plan(missing).unwrap_err();
+        assert_eq!(err.position.map(|p| p.0), Some(2), "{err}");
+
+        let unused = "[blackbook]\nstorage = \"sqlite\"\n[blackbook.redis]\nurl = \"redis://h\"\n";
+        let err = plan(unused).unwrap_err();
+        assert!(err.message.contains("storage"), "{err}");
+
+        let bad = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"http://u:pw@h\"\n";
+        let err = plan(bad).unwrap_err();
+        assert_eq!(err.position.map(|p| p.0), Some(4), "{err}");
+        assert!(!err.message.contains("pw@"), "{err}");
+
+        let slow = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://h\"\ntimeout = \"10s\"\n";
+        assert_eq!(plan(slow).unwrap_err().position.map(|p| p.0), Some(5));
+
+        let typo = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://h\"\nprefx = \"x\"\n";
+        assert!(plan(typo).is_err());
+    }
+
+    #[test]
+    fn the_redis_password_is_not_printed() {
+        let text = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://pal:s3cret@cache:6379\"\n";
+        let cfg = super::super::load::load_str(text, "p.toml").unwrap();
+        let printed = toml::to_string(&cfg.blackbook).unwrap();
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(
+            printed.contains("redis://pal:<redacted>@cache:6379"),
+            "{printed}"
+        );
+        let reused = text.replace("s3cret", "<redacted>");
+        let err = plan(&reused).unwrap_err();
+        assert!(err.message.contains("placeholder"), "{err}");
+    }
 }

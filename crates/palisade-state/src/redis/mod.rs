@@ -1,0 +1,673 @@
+//! The Redis backend: a black book shared by every guard of a deployment, with the hot
+//! path kept local.
+//!
+//! # How it stays fast
+//!
+//! [`State::check`] only reads the local in-memory black book, exactly as the other
+//! backends do: a banned client is refused without a network round trip. The local copy is
+//! kept current by a background thread subscribed to the deployment's channel
+//! (`palisade:<prefix>:book`), which carries every changed entry, and by a full resync every
+//! [`RedisConfig::resync`] and after every reconnect.
+//!
+//! # Writes
+//!
+//! `ban`, `unban` and `record` are one `EVALSHA` each (see [`scripts`](self) for the key
+//! layout): the script changes the entry, its index and (for `record`) the decaying score
+//! atomically and publishes the result, so two guards adding offences at once ban once, at
+//! the total one guard would have needed. The answer is applied to the local copy at once.
+//!
+//! # Client and timeouts
+//!
+//! The synchronous `redis` client: the trait is synchronous and called from the guard's
+//! worker threads (and from the CLI, which has no runtime), so an async client would need a
+//! runtime of its own and a channel per call for nothing. Every command runs on a pooled
+//! connection whose connect, read and write timeouts are [`RedisConfig::timeout`] (default
+//! 50 ms): a request never waits longer on a dead or silent Redis. Bulk reads (resync,
+//! import, maintenance) run on the background threads with [`BULK_TIMEOUT`].
+//!
+//! # Faults
+//!
+//! A connection error or timeout marks Redis down (logged once, counted in
+//! [`BookStats::outages`] and `palisade_blackbook_redis_outages_total`). While it is down,
+//! reads answer from the last-known book, offences are scored locally (fail-open), and bans
+//! and unbans apply locally at once and wait in a bounded queue
+//! ([`RedisConfig::max_pending`], oldest dropped first). The background thread reconnects
+//! with backoff, replays the queue, then resyncs.
+//!
+//! # Security
+//!
+//! The URL may hold a password (`redis://user:pass@host`); it is never logged or put in an
+//! error. Use `rediss://` across untrusted networks. Anyone who can write to the Redis
+//! keys can ban or unban at will: give palisade its own ACL user.
+
+mod scripts;
+mod sync;
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use ::redis::{Client, Connection, RedisError, RedisResult};
+use ipnet::IpNet;
+use palisade_core::Timestamp;
+
+use crate::ban::{Ban, BanRequest, BanSource, Offence, Verdict};
+use crate::book::{BlackBook, Change};
+use crate::config::BookConfig;
+use crate::error::StateError;
+use crate::net::{client_net, normalize_ip, normalize_net};
+use crate::state::State;
+use crate::stats::{BookStats, ImportSummary, PurgeSummary};
+
+use scripts::{Keys, Scripts, ban_from_row, target_key};
+
+/// The metric counting times Redis became unreachable.
+pub const REDIS_OUTAGES_METRIC: &str = "palisade_blackbook_redis_outages_total";
+
+/// Bound on the bulk commands of the background threads (resync, import, maintenance).
+pub const BULK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Idle connections kept for reuse (more are opened under contention, then closed).
+const POOL: usize = 8;
+
+/// Where the shared black book lives and how patient to be with it.
+#[derive(Clone, PartialEq)]
+pub struct RedisConfig {
+    /// `redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS.
+    pub url: String,
+    /// Namespaces the keys (`palisade:<prefix>:…`) so deployments can share a server.
+    /// Default `default`.
+    pub prefix: String,
+    /// Bound on connecting and on each command. Default 50 ms.
+    pub timeout: Duration,
+    /// Full resync of the local copy this often (and after every reconnect). Default 30 s.
+    pub resync: Duration,
+    /// Writes queued while Redis is down, at most. Default 10 000.
+    pub max_pending: usize,
+}
+
+impl RedisConfig {
+    /// The defaults, for the server at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            prefix: "default".into(),
+            timeout: Duration::from_millis(50),
+            resync: Duration::from_secs(30),
+            max_pending: 10_000,
+        }
+    }
+}
+
+impl RedisConfig {
+    /// Checks the settings without connecting: a URL the client accepts, timeouts above
+    /// zero. The error never quotes the URL (it may hold a password).
+    pub fn check(&self) -> Result<(), StateError> {
+        Client::open(self.url.as_str())
+            .map_err(|e| StateError::Config(format!("redis url: {}", e.category())))?;
+        if self.timeout.is_zero() || self.resync.is_zero() {
+            return Err(StateError::Config(
+                "redis timeout and resync must be longer than zero".into(),
+            ));
+        }
+        if self.prefix.is_empty() || self.prefix.contains(char::is_whitespace) {
+            return Err(StateError::Config(
+                "redis prefix must be a non-empty word".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The URL with its password (if any) replaced by `redacted`, for printing.
+    pub fn redacted_url(&self, redacted: &str) -> String {
+        redact_url(&self.url, redacted)
+    }
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &self.redacted_url("***"))
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("resync", &self.resync)
+            .field("max_pending", &self.max_pending)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host/…` → `scheme://user:<redacted>@host/…`; unchanged when the
+/// URL has no password.
+pub fn redact_url(url: &str, redacted: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:{redacted}@{host}{tail}"),
+        None => url.to_owned(),
+    }
+}
+
+/// How the shared store is doing, for health checks and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RedisHealth {
+    /// False while Redis is unreachable (the local copy answers, writes queue).
+    pub connected: bool,
+    /// Times Redis became unreachable.
+    pub outages: u64,
+    /// Writes waiting for Redis.
+    pub pending: usize,
+    /// Queued writes dropped because the queue was full.
+    pub dropped: u64,
+    /// Full resyncs done.
+    pub resyncs: u64,
+}
+
+/// A write waiting for Redis to come back.
+#[derive(Debug, Clone)]
+enum Pending {
+    Ban(BanRequest, Timestamp),
+    Unban(IpNet),
+}
+
+pub(crate) struct Shared {
+    book: BlackBook,
+    config: BookConfig,
+    redis: RedisConfig,
+    client: Client,
+    keys: Keys,
+    scripts: Scripts,
+    pool: Mutex<Vec<Connection>>,
+    /// Set while Redis is unreachable; cleared under the `pending` lock once it is drained.
+    down: AtomicBool,
+    pending: Mutex<VecDeque<Pending>>,
+    outages: AtomicU64,
+    dropped: AtomicU64,
+    resyncs: AtomicU64,
+    /// A resync happened since the last `refresh` call.
+    reloaded: AtomicBool,
+    stop: AtomicBool,
+}
+
+/// The black book shared through Redis; see the [module docs](self).
+pub struct RedisState {
+    shared: Arc<Shared>,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl RedisState {
+    /// For the CLI: connects, loads the black book, and fails when Redis cannot be reached
+    /// (a one-shot command must not report a ban it could not store).
+    pub fn connect(
+        redis: RedisConfig,
+        config: BookConfig,
+        now: Timestamp,
+    ) -> Result<Self, StateError> {
+        let shared = Shared::new(redis, config)?;
+        shared.resync(now).map_err(StateError::Redis)?;
+        Ok(Self::running(shared))
+    }
+
+    /// For a guard: starts even when Redis is unreachable (with an empty book, counted as
+    /// an outage), and keeps reconnecting in the background. Returns within about
+    /// `timeout` when Redis is down or silent.
+    pub fn start(
+        redis: RedisConfig,
+        config: BookConfig,
+        now: Timestamp,
+    ) -> Result<Self, StateError> {
+        let shared = Shared::new(redis, config)?;
+        let ping = shared.with_conn(shared.redis.timeout, |c| {
+            ::redis::cmd("PING").query::<String>(c)
+        });
+        match ping.and_then(|_| shared.resync(now)) {
+            Ok(()) => {}
+            Err(e) => shared.mark_down(&e),
+        }
+        Ok(Self::running(shared))
+    }
+
+    fn running(shared: Shared) -> Self {
+        let shared = Arc::new(shared);
+        let worker = sync::spawn(shared.clone());
+        RedisState { shared, worker }
+    }
+
+    /// Connection state, outage count and queue length.
+    pub fn health(&self) -> RedisHealth {
+        let s = &self.shared;
+        RedisHealth {
+            connected: !s.down.load(Ordering::Acquire),
+            outages: s.outages.load(Ordering::Relaxed),
+            pending: s.lock_pending().len(),
+            dropped: s.dropped.load(Ordering::Relaxed),
+            resyncs: s.resyncs.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Writes waiting for Redis (the CLI refuses to exit silently with any).
+    pub fn pending(&self) -> usize {
+        self.shared.lock_pending().len()
+    }
+}
+
+impl Drop for RedisState {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some(worker) = self.worker.take() {
+            // The worker polls `stop` at least every `sync::POLL`.
+            let _ = worker.join();
+        }
+    }
+}
+
+/// A connection-class failure: Redis is down, unreachable or silent, as opposed to a
+/// refusal (a script or permission error) that retrying will not fix.
+fn is_outage(e: &RedisError) -> bool {
+    e.is_io_error()
+        || e.is_timeout()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_unrecoverable_error()
+}
+
+impl Shared {
+    fn new(redis: RedisConfig, config: BookConfig) -> Result<Self, StateError> {
+        // The client's own error may quote the URL, password included: say what is wrong
+        // without it.
+        let client = Client::open(redis.url.as_str())
+            .map_err(|e| StateError::Config(format!("redis url: {}", e.category())))?;
+        if redis.timeout.is_zero() || redis.resync.is_zero() {
+            return Err(StateError::Config(
+                "redis timeout and resync must be longer than zero".into(),
+            ));
+        }
+        Ok(Shared {
+            book: BlackBook::new(config.clone())?,
+            keys: Keys::new(&redis.prefix),
+            scripts: Scripts::new(),
+            client,
+            config,
+            redis,
+            pool: Mutex::new(Vec::new()),
+            down: AtomicBool::new(false),
+            pending: Mutex::new(VecDeque::new()),
+            outages: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            resyncs: AtomicU64::new(0),
+            reloaded: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+        })
+    }
+
+    fn lock_pending(&self) -> MutexGuard<'_, VecDeque<Pending>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on a pooled connection with `timeout` on every socket operation. A failed
+    /// connection is dropped, not returned to the pool (it may hold half a reply).
+    fn with_conn<T>(
+        &self,
+        timeout: Duration,
+        f: impl FnOnce(&mut Connection) -> RedisResult<T>,
+    ) -> RedisResult<T> {
+        let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => self
+                .client
+                .get_connection_with_timeout(self.redis.timeout)?,
+        };
+        conn.set_read_timeout(Some(timeout))?;
+        conn.set_write_timeout(Some(timeout))?;
+        let out = f(&mut conn)?;
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < POOL {
+            pool.push(conn);
+        }
+        Ok(out)
+    }
+
+    /// Redis became unreachable: counted and logged once per outage.
+    fn mark_down(&self, e: &RedisError) {
+        if !self.down.swap(true, Ordering::AcqRel) {
+            self.outages.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!(REDIS_OUTAGES_METRIC).increment(1);
+            self.pool.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            tracing::warn!(
+                "black book: Redis unreachable ({e}); serving the last-known black book \
+                 and queueing writes until it returns"
+            );
+        }
+    }
+
+    /// Queues a write when Redis is down; hands it back otherwise. The `down` check and
+    /// the push share the queue's lock with the drain, so nothing is stranded.
+    fn queue_if_down(&self, p: Pending) -> Option<Pending> {
+        let mut q = self.lock_pending();
+        if !self.down.load(Ordering::Acquire) {
+            return Some(p);
+        }
+        self.push(&mut q, p);
+        None
+    }
+
+    fn push(&self, q: &mut VecDeque<Pending>, p: Pending) {
+        if q.len() >= self.redis.max_pending.max(1) {
+            q.pop_front();
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        q.push_back(p);
+    }
+
+    /// A write failed: an outage queues it (Redis will get it on replay); a refusal is
+    /// the caller's error.
+    fn failed(&self, e: RedisError, p: Pending) -> Result<(), StateError> {
+        if is_outage(&e) {
+            self.mark_down(&e);
+            let mut q = self.lock_pending();
+            self.push(&mut q, p);
+            Ok(())
+        } else {
+            Err(StateError::Redis(e))
+        }
+    }
+
+    fn ban_remote(&self, request: &BanRequest, now: Timestamp) -> RedisResult<Option<Ban>> {
+        let target = target_key(&request.target);
+        let row: Vec<String> = self.with_conn(self.redis.timeout, |c| {
+            self.scripts
+                .ban
+                .key(self.keys.ban(&target))
+                .key(self.keys.index())
+                .arg(&target)
+                .arg(&request.reason)
+                .arg(request.source.as_str())
+                .arg(now.0)
+                .arg(
+                    request
+                        .expires_at
+                        .map_or(String::new(), |t| t.0.to_string()),
+                )
+                .arg(ms(self.config.repeat_memory))
+                .arg(self.keys.channel())
+                .invoke(c)
+        })?;
+        Ok(ban_from_row(&row))
+    }
+
+    fn unban_remote(&self, target: IpNet) -> RedisResult<Option<Ban>> {
+        let target = target_key(&target);
+        let row: Option<Vec<String>> = self.with_conn(self.redis.timeout, |c| {
+            self.scripts
+                .unban
+                .key(self.keys.ban(&target))
+                .key(self.keys.index())
+                .arg(&target)
+                .arg(self.keys.channel())
+                .invoke(c)
+        })?;
+        Ok(row.as_deref().and_then(ban_from_row))
+    }
+
+    fn record_remote(
+        &self,
+        client: IpNet,
+        offence: &Offence,
+        weight: f64,
+        now: Timestamp,
+    ) -> RedisResult<Option<Ban>> {
+        let s = &self.config.scoring;
+        let target = target_key(&client);
+        let row: Option<Vec<String>> = self.with_conn(self.redis.timeout, |c| {
+            self.scripts
+                .record
+                .key(self.keys.score(&target))
+                .key(self.keys.ban(&target))
+                .key(self.keys.index())
+                .arg(&target)
+                .arg(&offence.reason)
+                .arg(now.0)
+                .arg(weight)
+                .arg(s.threshold)
+                .arg(ms(s.half_life))
+                .arg(ms(s.base_ttl))
+                .arg(s.ttl_factor)
+                .arg(ms(s.max_ttl))
+                .arg(ms(self.config.repeat_memory))
+                .arg(self.keys.channel())
+                .arg(crate::book::SCORE_SLACK)
+                .invoke(c)
+        })?;
+        Ok(row.as_deref().and_then(ban_from_row))
+    }
+
+    /// Fail-open scoring while Redis is down: this guard's own count decides, and a ban it
+    /// reaches is applied at once and queued for Redis.
+    fn record_locally(&self, offence: &Offence, now: Timestamp) -> Result<Option<Ban>, StateError> {
+        let ban = self.book.record(offence, now, &mut Vec::new())?;
+        if let Some(b) = &ban {
+            let request =
+                BanRequest::permanent(b.target, BanSource::Rule, &b.reason).until(b.expires_at);
+            let mut q = self.lock_pending();
+            self.push(&mut q, Pending::Ban(request, now));
+        }
+        Ok(ban)
+    }
+
+    /// Replays queued writes in order; on failure the write goes back to the front. Clears
+    /// `down` once the queue is empty (under its lock: see [`Shared::queue_if_down`]).
+    fn replay(&self) -> RedisResult<usize> {
+        let mut done = 0;
+        loop {
+            let next = {
+                let mut q = self.lock_pending();
+                match q.pop_front() {
+                    Some(p) => p,
+                    None => {
+                        self.down.store(false, Ordering::Release);
+                        return Ok(done);
+                    }
+                }
+            };
+            let result = match &next {
+                Pending::Ban(request, at) => self.ban_remote(request, *at).map(drop),
+                Pending::Unban(target) => self.unban_remote(*target).map(drop),
+            };
+            match result {
+                Ok(()) => done += 1,
+                Err(e) if is_outage(&e) => {
+                    self.lock_pending().push_front(next);
+                    return Err(e);
+                }
+                // Refused (say, a script error): dropping it is all replaying can do.
+                Err(e) => {
+                    done += 1;
+                    tracing::warn!("black book: Redis refused a queued write: {e}");
+                }
+            }
+        }
+    }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl State for RedisState {
+    fn check(&self, ip: IpAddr, now: Timestamp) -> Verdict {
+        self.shared.book.check(ip, now)
+    }
+
+    fn is_allowlisted(&self, ip: IpAddr) -> bool {
+        self.shared.book.is_allowlisted(ip)
+    }
+
+    fn record(&self, offence: &Offence, now: Timestamp) -> Result<Option<Ban>, StateError> {
+        let s = &self.shared;
+        let ip = normalize_ip(offence.ip);
+        let weight = offence
+            .score
+            .unwrap_or_else(|| s.config.scoring.weight(&offence.kind));
+        // Answered locally: nothing to count, or already banned (no round trip per request
+        // of a banned attacker).
+        if !(weight.is_finite() && weight > 0.0)
+            || s.book.is_allowlisted(ip)
+            || s.book.check(ip, now).is_banned()
+        {
+            return Ok(None);
+        }
+        let client = client_net(ip, s.config.ipv6_prefix);
+        if s.down.load(Ordering::Acquire) {
+            return s.record_locally(offence, now);
+        }
+        match s.record_remote(client, offence, weight, now) {
+            Ok(Some(ban)) => {
+                s.book.apply(ban.clone(), now);
+                Ok(Some(ban))
+            }
+            Ok(None) => Ok(None),
+            Err(e) if is_outage(&e) => {
+                s.mark_down(&e);
+                s.record_locally(offence, now)
+            }
+            Err(e) => Err(StateError::Redis(e)),
+        }
+    }
+
+    fn ban(&self, mut request: BanRequest, now: Timestamp) -> Result<Ban, StateError> {
+        let s = &self.shared;
+        request.target = normalize_net(request.target);
+        if s.book.allowlist_contains(&request.target) {
+            return Err(StateError::Allowlisted(request.target));
+        }
+        if s.queue_if_down(Pending::Ban(request.clone(), now))
+            .is_none()
+        {
+            return s.book.ban(request, now, &mut Vec::new());
+        }
+        match s.ban_remote(&request, now) {
+            Ok(Some(ban)) => {
+                s.book.apply(ban.clone(), now);
+                Ok(ban)
+            }
+            Ok(None) => s.book.ban(request, now, &mut Vec::new()),
+            Err(e) => {
+                let local = s.book.ban(request.clone(), now, &mut Vec::new())?;
+                s.failed(e, Pending::Ban(request, now))?;
+                Ok(local)
+            }
+        }
+    }
+
+    fn unban(&self, target: IpNet, now: Timestamp) -> Result<Option<Ban>, StateError> {
+        let s = &self.shared;
+        let target = normalize_net(target);
+        let local = s.book.unban(target, now, &mut Vec::new());
+        if s.queue_if_down(Pending::Unban(target)).is_none() {
+            return Ok(local);
+        }
+        match s.unban_remote(target) {
+            Ok(remote) => Ok(remote.or(local)),
+            Err(e) => {
+                s.failed(e, Pending::Unban(target))?;
+                Ok(local)
+            }
+        }
+    }
+
+    fn get(&self, target: IpNet) -> Option<Ban> {
+        self.shared.book.get(target)
+    }
+
+    fn list(&self, now: Timestamp) -> Vec<Ban> {
+        self.shared.book.list(now)
+    }
+
+    fn import(
+        &self,
+        requests: Vec<BanRequest>,
+        now: Timestamp,
+    ) -> Result<ImportSummary, StateError> {
+        let s = &self.shared;
+        // The local copy mirrors Redis, so it decides what is added, kept or skipped; the
+        // decisions then go to Redis in pipelined batches.
+        let mut changes = Vec::new();
+        let summary = s.book.import(requests, now, &mut changes)?;
+        let writes: Vec<Pending> = changes
+            .into_iter()
+            .map(|c| match c {
+                Change::Upsert(b) => Pending::Ban(
+                    BanRequest::permanent(b.target, b.source, b.reason).until(b.expires_at),
+                    now,
+                ),
+                Change::Remove(net) => Pending::Unban(net),
+            })
+            .collect();
+        s.write_batch(writes)?;
+        Ok(summary)
+    }
+
+    fn maintain(&self, now: Timestamp) -> Result<PurgeSummary, StateError> {
+        let s = &self.shared;
+        let summary = s.book.purge(now, &mut Vec::new());
+        let dirty = s.book.dirty();
+        if !s.down.load(Ordering::Acquire)
+            && let Err(e) = s.upkeep(&dirty, now)
+        {
+            if is_outage(&e) {
+                s.mark_down(&e);
+            } else {
+                return Err(StateError::Redis(e));
+            }
+        }
+        Ok(summary)
+    }
+
+    fn stats(&self) -> BookStats {
+        BookStats {
+            outages: self.shared.outages.load(Ordering::Relaxed),
+            ..self.shared.book.stats()
+        }
+    }
+
+    /// The background thread keeps the copy current; this only reports whether it
+    /// reloaded everything since the last call.
+    fn refresh(&self, _now: Timestamp) -> Result<bool, StateError> {
+        Ok(self.shared.reloaded.swap(false, Ordering::AcqRel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_and_bad_urls_refused() {
+        let r = |u: &str| redact_url(u, "<redacted>");
+        assert_eq!(
+            r("rediss://palisade:s3cret@cache:6380/2"),
+            "rediss://palisade:<redacted>@cache:6380/2"
+        );
+        assert_eq!(r("redis://:s3cret@cache"), "redis://:<redacted>@cache");
+        assert_eq!(r("redis://cache:6379"), "redis://cache:6379");
+        let with = RedisConfig::new("redis://u:p4ss@h/");
+        assert!(!format!("{with:?}").contains("p4ss"));
+        assert!(with.check().is_ok());
+        let err = RedisConfig::new("http://u:p4ss@h/").check().unwrap_err();
+        assert!(!err.to_string().contains("p4ss"), "{err}");
+        let zero = RedisConfig {
+            timeout: Duration::ZERO,
+            ..RedisConfig::new("redis://h/")
+        };
+        assert!(zero.check().is_err());
+    }
+}
