@@ -9,6 +9,7 @@ pub mod console;
 mod events;
 mod guard;
 mod raw;
+pub mod redis;
 pub mod registry;
 mod tls;
 mod upstream;

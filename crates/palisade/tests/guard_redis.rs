@@ -3,61 +3,15 @@
 //! `palisade blackbook` edits the same book. Starts its own `redis-server` on a free
 //! loopback port (`scripts/lib/prereqs.sh` installs it), stopped on drop.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use palisade_test_support::{GuardProcess, TestUpstream, free_port};
+use palisade_test_support::redis::RedisServer;
+use palisade_test_support::{GuardProcess, TestUpstream};
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_palisade"))
-}
-
-/// A `redis-server` of our own; SIGTERM on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH (scripts/lib/prereqs.sh installs it)");
-        let redis = Redis { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-                let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
-                let mut buf = [0u8; 16];
-                if s.write_all(b"PING\r\n").is_ok() && s.read(&mut buf).is_ok_and(|n| n > 0) {
-                    return redis;
-                }
-            }
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.wait();
-    }
 }
 
 const GUARD: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
@@ -76,7 +30,7 @@ async fn status_from(client: &reqwest::Client, guard: &GuardProcess, ip: &str) -
 
 #[tokio::test]
 async fn a_ban_on_one_guard_is_refused_by_the_other_within_a_second() {
-    let redis = Redis::start();
+    let redis = RedisServer::start();
     let upstream = TestUpstream::start();
     let book = format!(
         "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://127.0.0.1:{}/\"\nprefix = \"e2e\"\n",
