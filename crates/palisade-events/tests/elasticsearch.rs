@@ -19,8 +19,8 @@ use palisade_events::sinks::elasticsearch::{ElasticsearchConfig, ElasticsearchSi
 use palisade_events::sinks::{Delivery, Sink, SinkKind, SinkSettings};
 use palisade_events::{EventsSettings, Pipeline};
 use palisade_test_support::free_port;
+use palisade_test_support::thread_server::ThreadServer;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 /// Every wait in these tests is bounded by this.
 const WAIT: Duration = Duration::from_secs(30);
@@ -85,8 +85,7 @@ type Shared = Arc<Mutex<Data>>;
 struct Cluster {
     addr: SocketAddr,
     data: Shared,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: ThreadServer,
 }
 
 impl Cluster {
@@ -95,30 +94,13 @@ impl Cluster {
     }
 
     fn start_on(port: u16, data: Data) -> Cluster {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
         let data: Shared = Arc::new(Mutex::new(data));
         let app = Router::new().fallback(handle).with_state(data.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                tokio::select! {
-                    r = async { axum::serve(listener, app).await } => r.unwrap(),
-                    _ = stopped => {}
-                }
-            });
-        });
+        let server = ThreadServer::start(port, app);
         Cluster {
-            addr,
+            addr: server.addr,
             data,
-            stop: Some(stop),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -165,17 +147,6 @@ impl Cluster {
                 "timed out waiting for {n} documents; got {got}"
             );
             std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }

@@ -11,6 +11,7 @@ mod guard;
 mod raw;
 pub mod redis;
 pub mod registry;
+pub mod thread_server;
 mod tls;
 mod upstream;
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use palisade_test_support::console::status_through_guard;
 use palisade_test_support::redis::RedisServer;
 use palisade_test_support::{GuardProcess, TestUpstream};
 
@@ -16,17 +17,6 @@ fn bin() -> &'static Path {
 
 const GUARD: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
 const TOKEN: &str = "token = \"e2e-admin-token-0123456789\"";
-
-async fn status_from(client: &reqwest::Client, guard: &GuardProcess, ip: &str) -> u16 {
-    client
-        .get(format!("{}/echo", guard.url()))
-        .header("x-forwarded-for", ip)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
 
 #[tokio::test]
 async fn a_ban_on_one_guard_is_refused_by_the_other_within_a_second() {
@@ -39,7 +29,7 @@ async fn a_ban_on_one_guard_is_refused_by_the_other_within_a_second() {
     let a = GuardProcess::start_with_admin(bin(), &upstream.url(), GUARD, TOKEN, &book);
     let b = GuardProcess::start_with_admin(bin(), &upstream.url(), GUARD, TOKEN, &book);
     let client = reqwest::Client::new();
-    assert_eq!(status_from(&client, &b, "203.0.113.50").await, 200);
+    assert_eq!(status_through_guard(&b, "203.0.113.50").await, 200);
 
     let resp = client
         .post(format!("http://{}/v1/blackbook", a.admin))
@@ -51,7 +41,7 @@ async fn a_ban_on_one_guard_is_refused_by_the_other_within_a_second() {
     assert!(resp.status().is_success(), "{:?}", resp.text().await);
     let banned = Instant::now();
     loop {
-        let got = status_from(&client, &b, "203.0.113.50").await;
+        let got = status_through_guard(&b, "203.0.113.50").await;
         if got == 403 {
             break;
         }
@@ -63,7 +53,7 @@ async fn a_ban_on_one_guard_is_refused_by_the_other_within_a_second() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(status_from(&client, &a, "203.0.113.50").await, 403);
+    assert_eq!(status_through_guard(&a, "203.0.113.50").await, 403);
 
     // `palisade blackbook` edits the same book: an unban lifts it on both guards.
     let out = Command::new(bin())
@@ -83,7 +73,7 @@ async fn a_ban_on_one_guard_is_refused_by_the_other_within_a_second() {
     assert!(out.status.success(), "{out:?}");
     let unbanned = Instant::now();
     for guard in [&a, &b] {
-        while status_from(&client, guard, "203.0.113.50").await != 200 {
+        while status_through_guard(guard, "203.0.113.50").await != 200 {
             assert!(unbanned.elapsed() < Duration::from_secs(2), "still banned");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use tokio::sync::oneshot;
+use palisade_test_support::thread_server::ThreadServer;
 
 /// Every wait in these tests is bounded by this.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -59,8 +59,7 @@ struct Shared {
 pub struct Receiver {
     pub addr: SocketAddr,
     shared: Shared,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: ThreadServer,
 }
 
 impl Receiver {
@@ -71,35 +70,16 @@ impl Receiver {
 
     /// Listens on 127.0.0.1:`port` (0: any) and answers what `respond` says.
     pub fn start_on(port: u16, respond: impl FnMut(&Recorded) -> u16 + Send + 'static) -> Self {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port))
-            .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{port}: {e}"));
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
         let shared = Shared {
             log: Arc::default(),
             respond: Arc::new(Mutex::new(Box::new(respond))),
         };
-        let (stop, stopped) = oneshot::channel::<()>();
         let app = Router::new().fallback(record).with_state(shared.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                // Not a graceful shutdown: idle keep-alive connections would hold it open.
-                tokio::select! {
-                    r = async { axum::serve(listener, app).await } => r.unwrap(),
-                    _ = stopped => {}
-                }
-            });
-        });
+        let server = ThreadServer::start(port, app);
         Receiver {
-            addr,
+            addr: server.addr,
             shared,
-            stop: Some(stop),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -125,17 +105,6 @@ impl Receiver {
                 got.len()
             );
             std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }
