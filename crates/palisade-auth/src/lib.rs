@@ -68,7 +68,10 @@ pub use config::{
 };
 pub use decision::{BREACHED_HEADER, Decision, RISK_HEADER, Risk, RiskLevel};
 pub use known::KnownPair;
-pub use monitor::{Limits, Monitor, MonitorSettings, MonitorSizes, Threshold};
+pub use monitor::{
+    CountKey, Limits, Monitor, MonitorSettings, MonitorSizes, SharedCount, SharedCounts,
+    SharedLogin, Threshold,
+};
 pub use report::{AuthEventReport, ReportedOutcome};
 pub use route::{
     AccountChangeRoute, Attempt, ChangeKind, FailureRule, LoginRoute, Outcome, Routes, SuccessRule,

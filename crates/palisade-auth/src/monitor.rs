@@ -18,7 +18,7 @@ use palisade_core::Timestamp;
 use crate::decision::{Decision, Risk, RiskLevel};
 use crate::known::{KnownPair, KnownPairs};
 use crate::route::{Attempt, ChangeKind, Outcome};
-use crate::token::{ReportSigner, ReportTokens, TokenError};
+use crate::token::{ReportClaims, ReportSigner, ReportTokens, TokenError};
 use crate::window::{Buckets, Distinct, Recent, prefix_of};
 
 /// A count within a sliding window.
@@ -148,6 +148,51 @@ impl Default for MonitorSettings {
     }
 }
 
+/// A failure count kept outside this monitor (by every guard of a deployment, in Redis),
+/// after adding the failure being observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedCount {
+    /// Failures within the threshold's window, across every guard.
+    pub count: u32,
+    /// This failure is the first to reach the threshold in its window: this monitor acts
+    /// (the others stay quiet, so a brute force is reported and banned once).
+    pub first: bool,
+}
+
+/// The shared counts of one failed login; `None` fields are counted locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedCounts {
+    /// Failures from the IP (the brute-force threshold).
+    pub ip: Option<SharedCount>,
+    /// Failures from the IP's prefix.
+    pub prefix: Option<SharedCount>,
+    /// Failures on the username (risk levels).
+    pub user: Option<SharedCount>,
+    /// For a successful login: what every guard knew of the user before it.
+    pub login: Option<SharedLogin>,
+}
+
+/// What a store shared by every guard knew of a user before a successful login (which it
+/// has now recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedLogin {
+    /// The user had logged in before, from anywhere.
+    pub user_known: bool,
+    /// The user had logged in before from this login's prefix.
+    pub prefix_known: bool,
+}
+
+/// What a [`SharedCounts`] counts, for the store that keeps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountKey {
+    /// A stable name: `auth:ip:<ip>`, `auth:net:<prefix>` or `auth:user:<name>`.
+    pub name: String,
+    /// The window.
+    pub window: Duration,
+    /// The threshold that matters.
+    pub threshold: u32,
+}
+
 /// How many entries each map holds, and an estimate of their memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MonitorSizes {
@@ -251,12 +296,55 @@ impl Monitor {
         ip: IpAddr,
         now: Timestamp,
     ) -> Vec<Decision> {
+        self.observe_shared(attempt, outcome, ip, now, &SharedCounts::default())
+    }
+
+    /// The counts a failed login by `user` from `ip` adds to, for a store shared by several
+    /// monitors (ip, prefix, then user when there is one); their totals go back in through
+    /// [`Monitor::observe_shared`].
+    pub fn shared_keys(&self, user: &str, ip: IpAddr) -> Vec<CountKey> {
+        let s = &self.settings;
+        let ip = ip.to_canonical();
+        let mut keys = vec![
+            CountKey {
+                name: format!("auth:ip:{ip}"),
+                window: s.brute_force.window,
+                threshold: s.brute_force.count,
+            },
+            CountKey {
+                name: format!("auth:net:{}", self.prefix(ip)),
+                window: s.prefix.window,
+                threshold: s.prefix.count,
+            },
+        ];
+        if !user.is_empty() {
+            keys.push(CountKey {
+                name: format!("auth:user:{user}"),
+                window: s.user_risk.window,
+                threshold: s.user_block_failures.max(s.user_risk.count),
+            });
+        }
+        keys
+    }
+
+    /// [`Monitor::observe`] with failure counts kept by every guard of a deployment: a
+    /// brute force spread over several guards reaches the same thresholds as on one, and is
+    /// acted on once (by the monitor whose count is `first`). Distinct-name counts
+    /// (credential stuffing) and the failure ratio stay per monitor.
+    pub fn observe_shared(
+        &mut self,
+        attempt: &Attempt,
+        outcome: Outcome,
+        ip: IpAddr,
+        now: Timestamp,
+        shared: &SharedCounts,
+    ) -> Vec<Decision> {
         let ip = ip.to_canonical();
         let mut out = Vec::new();
         match outcome {
             Outcome::Unknown => return out,
-            Outcome::Failure => self.failure(attempt, ip, now.0, &mut out),
-            Outcome::Success => self.success(attempt, ip, now, &mut out),
+            Outcome::Failure => self.failure(attempt, ip, now.0, shared, &mut out),
+            Outcome::Success => self.success(attempt, ip, now, shared.login, &mut out),
         }
         if let Some(count) = attempt.breach_count
             && count >= self.settings.breached_min_count
@@ -274,7 +362,14 @@ impl Monitor {
         out
     }
 
-    fn failure(&mut self, attempt: &Attempt, ip: IpAddr, now: i64, out: &mut Vec<Decision>) {
+    fn failure(
+        &mut self,
+        attempt: &Attempt,
+        ip: IpAddr,
+        now: i64,
+        shared: &SharedCounts,
+        out: &mut Vec<Decision>,
+    ) {
         let s = &self.settings;
         let user = attempt.username.as_str();
         out.push(Decision::AuthFailure {
@@ -287,8 +382,12 @@ impl Monitor {
         let st = self.ips.get_or_insert_mut(ip, IpState::default);
         st.failures.push(now, s.brute_force.count as usize);
         let window = ms(s.brute_force.window);
-        let failures = st.failures.count(now, window);
-        if failures >= s.brute_force.count as usize && now >= st.brute_force_quiet_until {
+        let (failures, act) = reach(
+            st.failures.count(now, window),
+            now >= st.brute_force_quiet_until,
+            shared.ip,
+        );
+        if failures >= s.brute_force.count as usize && act {
             st.brute_force_quiet_until = now.saturating_add(window);
             out.push(Decision::BruteForce {
                 ip,
@@ -320,8 +419,12 @@ impl Monitor {
             .get_or_insert_mut(prefix, PrefixState::default);
         ps.failures.push(now, s.prefix.count as usize);
         let window = ms(s.prefix.window);
-        let failures = ps.failures.count(now, window);
-        if failures >= s.prefix.count as usize && now >= ps.quiet_until {
+        let (failures, act) = reach(
+            ps.failures.count(now, window),
+            now >= ps.quiet_until,
+            shared.prefix,
+        );
+        if failures >= s.prefix.count as usize && act {
             ps.quiet_until = now.saturating_add(window);
             out.push(Decision::PrefixFailures {
                 prefix,
@@ -343,7 +446,18 @@ impl Monitor {
         let before = user_level(us, now, window, s);
         us.failures
             .push(now, s.user_block_failures.max(s.user_risk.count) as usize);
-        let failures = us.failures.count(now, window);
+        let mut failures = us.failures.count(now, window);
+        if let Some(c) = shared.user {
+            // Every guard's failures on this user: the local list is topped up to the
+            // shared count so the risk level (read later by `risk`) sees them too.
+            let total =
+                (c.count as usize).min(s.user_block_failures.max(s.user_risk.count) as usize);
+            while failures < total {
+                us.failures
+                    .push(now, s.user_block_failures.max(s.user_risk.count) as usize);
+                failures += 1;
+            }
+        }
         if failures >= s.user_block_failures as usize {
             us.high_until = now.saturating_add(ms(s.user_cooldown));
             // A fresh start once the cool-down is over: the user is never locked out for good.
@@ -371,20 +485,35 @@ impl Monitor {
         }
     }
 
-    fn success(&mut self, attempt: &Attempt, ip: IpAddr, now: Timestamp, out: &mut Vec<Decision>) {
+    fn success(
+        &mut self,
+        attempt: &Attempt,
+        ip: IpAddr,
+        now: Timestamp,
+        shared: Option<SharedLogin>,
+        out: &mut Vec<Decision>,
+    ) {
         let user = attempt.username.as_str();
         if user.is_empty() {
             return;
         }
         let prefix = self.prefix(ip);
-        let known = self.known.contains(user, prefix);
+        let known = match shared {
+            Some(s) => s.prefix_known,
+            None => self.known.contains(user, prefix),
+        };
         if known && let Some(us) = self.users.peek_mut(user) {
             // The real user, from a network they use: whatever was going on, it's over for them.
             us.failures.clear();
             us.high_until = i64::MIN;
         }
-        let first = !self.known.user_known(user);
-        let new = self.known.record(user, prefix, now.0, true);
+        let first = match shared {
+            Some(s) => !s.user_known,
+            None => !self.known.user_known(user),
+        };
+        // Recorded here too, so `risk` and account changes know the pair on this guard.
+        let new_here = self.known.record(user, prefix, now.0, true);
+        let new = shared.map_or(new_here, |s| !s.prefix_known);
         if new && self.settings.new_ip && (!first || self.settings.alert_first_login) {
             let report = match (&attempt.email, &self.reports) {
                 (Some(_), Some(r)) => Some(r.signer().issue(user, ip, now)),
@@ -466,6 +595,14 @@ impl Monitor {
         }
     }
 
+    /// Checks a "this wasn't me" link's signature and expiry without using it up: for a
+    /// store shared by several guards to claim it once before
+    /// [`Monitor::redeem_report`].
+    pub fn verify_report(&self, token: &str, now: Timestamp) -> Result<ReportClaims, TokenError> {
+        let reports = self.reports.as_ref().ok_or(TokenError::NotConfigured)?;
+        reports.signer().verify(token, now)
+    }
+
     /// Handles an opened "this wasn't me" link: verifies it (once), forgets the reported
     /// (user, prefix) pair, and asks for the IP to be banned.
     pub fn redeem_report(&mut self, token: &str, now: Timestamp) -> Result<Decision, TokenError> {
@@ -541,6 +678,15 @@ impl Monitor {
             used_nonces: used,
             approx_bytes: ip_bytes + user_bytes + prefix_bytes + self.known.bytes() + used * 64,
         }
+    }
+}
+
+/// A threshold's count and whether this monitor may act on it: the shared count and its
+/// `first` flag when there is one, else the local count and quiet period.
+fn reach(local: usize, quiet_over: bool, shared: Option<SharedCount>) -> (usize, bool) {
+    match shared {
+        Some(c) => (local.max(c.count as usize), c.first),
+        None => (local, quiet_over),
     }
 }
 

@@ -644,3 +644,81 @@ fn failures_without_a_username_count_for_the_ip_only() {
             .all(|d| !matches!(d, Decision::NewIpLogin { .. }))
     );
 }
+
+/// Two monitors (two guards) fed the counts a shared store would give: the one whose count
+/// is `first` acts, the other stays quiet even past the threshold, and neither acts on its
+/// own local count.
+#[test]
+fn shared_counts_decide_a_brute_force_once_across_monitors() {
+    use palisade_auth::{Attempt, SharedCount, SharedCounts, SharedLogin};
+    let s = settings("");
+    let (mut a, mut b) = (s.monitor(), s.monitor());
+    let attempt = Attempt::reported("http", "alice".into(), None);
+    let shared = |n: u32, first: bool| SharedCounts {
+        ip: Some(SharedCount { count: n, first }),
+        ..SharedCounts::default()
+    };
+    let brute = |ds: &[Decision]| count(ds, |d| matches!(d, Decision::BruteForce { .. }));
+    let from = ip("198.51.100.3");
+    let mut acted = 0;
+    for n in 1..=12u32 {
+        let m = if n % 2 == 0 { &mut a } else { &mut b };
+        let ds = m.observe_shared(
+            &attempt,
+            Outcome::Failure,
+            from,
+            t(i64::from(n)),
+            &shared(n.min(10), n == 10),
+        );
+        acted += brute(&ds);
+        if n == 10 {
+            assert_eq!(brute(&ds), 1, "the tenth failure in all is a brute force");
+        }
+    }
+    assert_eq!(acted, 1);
+    // The keys a shared store counts under.
+    let keys = a.shared_keys("alice", from);
+    let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "auth:ip:198.51.100.3",
+            "auth:net:198.51.100.0/24",
+            "auth:user:alice"
+        ]
+    );
+    assert_eq!(keys[0].threshold, 10);
+    assert_eq!(
+        a.shared_keys("", from).len(),
+        2,
+        "no user count without a username"
+    );
+
+    // A login the deployment knows the user for, from a new network: a new-IP login even
+    // on a monitor that never saw the user.
+    let mut c = s.monitor();
+    let login = |user_known, prefix_known| SharedCounts {
+        login: Some(SharedLogin {
+            user_known,
+            prefix_known,
+        }),
+        ..SharedCounts::default()
+    };
+    let new_ip = |ds: &[Decision]| count(ds, |d| matches!(d, Decision::NewIpLogin { .. }));
+    let ds = c.observe_shared(
+        &attempt,
+        Outcome::Success,
+        ip("203.0.113.9"),
+        t(20),
+        &login(true, false),
+    );
+    assert_eq!(new_ip(&ds), 1);
+    let ds = c.observe_shared(
+        &attempt,
+        Outcome::Success,
+        ip("192.0.2.9"),
+        t(21),
+        &login(true, true),
+    );
+    assert_eq!(new_ip(&ds), 0, "a network another guard saw is known");
+}

@@ -11,6 +11,7 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use palisade_auth::pwned::Pwned;
@@ -18,7 +19,15 @@ use palisade_auth::{
     Attempt, AuthSettings, Decision, Monitor, Outcome, PasswordHash, Risk, TokenError,
     UsernamePolicy,
 };
+use palisade_auth::{SharedCount, SharedCounts, SharedLogin};
 use palisade_core::Timestamp;
+use palisade_state::{RedisState, WindowCount};
+
+/// How long every guard remembers a user's login networks after the last login from them.
+const KNOWN_KEEP: Duration = Duration::from_secs(180 * 24 * 3600);
+
+/// Networks remembered per user across guards (the least recently used go first).
+const KNOWN_CAP: u32 = 50;
 
 /// Sends one plain-text mail to one address (the binary builds it from an email sink).
 #[async_trait]
@@ -138,6 +147,66 @@ impl AuthRuntime {
             .observe(attempt, outcome, ip, Timestamp::now())
     }
 
+    /// [`AuthRuntime::observe`] with a failure's counts shared by every guard through
+    /// `cluster` (one round trip for the IP, prefix and user counts). When Redis does not
+    /// answer in time the failure is counted locally only.
+    pub async fn observe_shared(
+        &self,
+        attempt: &Attempt,
+        outcome: Outcome,
+        ip: IpAddr,
+        cluster: Option<&RedisState>,
+    ) -> Vec<Decision> {
+        let mut shared = SharedCounts::default();
+        if let (Some(cluster), Outcome::Success) = (cluster, outcome)
+            && !attempt.username.is_empty()
+        {
+            let network = self.monitor().prefix(ip.to_canonical()).to_string();
+            match cluster
+                .known_login(&attempt.username, &network, KNOWN_KEEP, KNOWN_CAP)
+                .await
+            {
+                Ok(k) => {
+                    shared.login = Some(SharedLogin {
+                        user_known: k.user_known,
+                        prefix_known: k.network_known,
+                    })
+                }
+                Err(e) => {
+                    tracing::debug!("shared login memory unavailable, using this guard's: {e}")
+                }
+            }
+        }
+        if let (Some(cluster), Outcome::Failure) = (cluster, outcome) {
+            let counts: Vec<WindowCount> = self
+                .monitor()
+                .shared_keys(&attempt.username, ip)
+                .into_iter()
+                .map(|k| WindowCount {
+                    name: k.name,
+                    window: k.window,
+                    threshold: k.threshold,
+                })
+                .collect();
+            match cluster.tally(&counts).await {
+                Ok(t) => {
+                    let count = |i: usize| {
+                        t.get(i).map(|t| SharedCount {
+                            count: t.count,
+                            first: t.first,
+                        })
+                    };
+                    shared.ip = count(0);
+                    shared.prefix = count(1);
+                    shared.user = count(2);
+                }
+                Err(e) => tracing::debug!("shared login counts unavailable, counting locally: {e}"),
+            }
+        }
+        self.monitor()
+            .observe_shared(attempt, outcome, ip, Timestamp::now(), &shared)
+    }
+
     pub fn risk(&self, user: &str, ip: IpAddr) -> Risk {
         self.monitor().risk(user, ip, Timestamp::now())
     }
@@ -150,7 +219,29 @@ impl AuthRuntime {
         )
     }
 
-    pub fn redeem(&self, token: &str) -> Result<Decision, TokenError> {
+    /// Uses a "this wasn't me" link: once across every guard when `cluster` is given (when
+    /// Redis does not answer, once on this guard).
+    pub async fn redeem(
+        &self,
+        token: &str,
+        cluster: Option<&RedisState>,
+    ) -> Result<Decision, TokenError> {
+        if let Some(cluster) = cluster {
+            let now = Timestamp::now();
+            let claims = self.monitor().verify_report(token, now)?;
+            let nonce: String = claims.nonce.iter().map(|b| format!("{b:02x}")).collect();
+            let ttl =
+                Duration::from_millis(claims.expires_at.0.saturating_sub(now.0).max(1) as u64);
+            let network = self.monitor().prefix(claims.ip).to_string();
+            match cluster
+                .redeem_once(&nonce, ttl, &claims.user, &network)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => return Err(TokenError::AlreadyUsed),
+                Err(e) => tracing::debug!("shared report links unavailable, checking locally: {e}"),
+            }
+        }
         self.monitor().redeem_report(token, Timestamp::now())
     }
 

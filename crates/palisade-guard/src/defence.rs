@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use ipnet::IpNet;
 use palisade_auth::Decision;
 use palisade_core::{Category, Emit, Event, Severity, Timestamp};
-use palisade_state::ratelimit::{ConnLimiter, PolicyId, RateLimiter};
-use palisade_state::{Ban, BanRequest, BanSource, Offence, State, StateError};
+use palisade_state::ratelimit::{ConnLimiter, Decision as RateDecision, PolicyId, RateLimiter};
+use palisade_state::{Ban, BanRequest, BanSource, Offence, RedisState, State, StateError};
 
 use crate::auth::AuthRuntime;
 
@@ -39,6 +39,9 @@ pub struct BlackbookSettings {
     pub answer: BanAnswer,
     /// How often to pick up bans other processes (`palisade blackbook ban`) wrote.
     pub refresh: Duration,
+    /// The same black book when it is shared through Redis: rate limits and login failure
+    /// counts are then shared by every guard too.
+    pub cluster: Option<Arc<RedisState>>,
 }
 
 impl fmt::Debug for BlackbookSettings {
@@ -98,6 +101,25 @@ impl RateLimitSettings {
     }
 }
 
+/// A `429`: the quota's name and the headers it carries.
+pub(crate) struct RateRefusal {
+    pub name: String,
+    pub retry: Option<String>,
+    pub policy: String,
+    pub state: String,
+}
+
+impl RateRefusal {
+    pub fn of(d: &RateDecision<'_>) -> Self {
+        RateRefusal {
+            name: d.quota.name().to_owned(),
+            retry: d.retry_after_header(),
+            policy: d.policy_header(),
+            state: d.ratelimit_header(),
+        }
+    }
+}
+
 /// The request an event is about.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RequestInfo {
@@ -109,7 +131,7 @@ pub(crate) struct RequestInfo {
 
 /// Where a decision came from, written into its events: a request through the guard, or a
 /// log line `palisade watch` read.
-pub(crate) trait Origin {
+pub(crate) trait Origin: Sync {
     /// Adds what is known of the origin to an event.
     fn stamp(&self, event: Event) -> Event;
     /// A ban's reason, as the black book keeps it.
@@ -194,14 +216,37 @@ impl Defences {
         }
     }
 
-    /// Counts an offence toward the client's score; a resulting ban is announced.
+    /// Counts an offence toward the client's score; a resulting ban is announced. For
+    /// threads without a runtime (log sources); the proxy uses [`Defences::offence_async`].
     pub fn offence(&self, offence: &Offence, req: Option<&dyn Origin>) {
         let Some(book) = &self.book else { return };
-        match book.state.record(offence, Timestamp::now()) {
+        self.recorded(book.state.record(offence, Timestamp::now()), offence, req);
+    }
+
+    /// [`Defences::offence`] without holding the worker thread while a shared black book
+    /// decides.
+    pub async fn offence_async(&self, offence: &Offence, req: Option<&dyn Origin>) {
+        let Some(book) = &self.book else { return };
+        let answer = book.state.record_async(offence, Timestamp::now()).await;
+        self.recorded(answer, offence, req);
+    }
+
+    fn recorded(
+        &self,
+        answer: Result<Option<Ban>, StateError>,
+        offence: &Offence,
+        req: Option<&dyn Origin>,
+    ) {
+        match answer {
             Ok(Some(ban)) => self.announce(&ban, offence.ip, req),
             Ok(None) => {}
             Err(e) => tracing::warn!("black book: {e}"),
         }
+    }
+
+    /// The Redis state shared by every guard, when the black book is on Redis.
+    pub fn cluster(&self) -> Option<&Arc<RedisState>> {
+        self.book.as_ref().and_then(|b| b.cluster.as_ref())
     }
 
     /// Bans `ip` for `ttl` (the auth monitor's or a report's decision); announced.
@@ -235,7 +280,7 @@ impl Defences {
     }
 
     /// A client went over a rate limit: a throttled event, and a small offence.
-    pub fn rate_limited(&self, ip: IpAddr, quota: &str, req: &dyn Origin) {
+    pub async fn rate_limited(&self, ip: IpAddr, quota: &str, req: &dyn Origin) {
         if !self.throttle.allow(ip, Instant::now()) {
             return;
         }
@@ -247,15 +292,32 @@ impl Defences {
         .with_source_ip(ip)
         .with_field("quota", quota);
         self.events.emit(req.stamp(event));
-        self.offence(
+        self.offence_async(
             &Offence::new(ip, Category::RateLimited, format!("rate limit `{quota}`")),
             Some(req),
-        );
+        )
+        .await;
     }
 
     /// Acts on the login monitor's decisions: each becomes an event; bans first (so a ban
-    /// is not announced twice by the scores), then offences, then mails.
+    /// is not announced twice by the scores), then offences, then mails. For threads
+    /// without a runtime; the proxy uses [`Defences::decide_async`].
     pub fn decide(&self, decisions: Vec<Decision>, req: Option<&dyn Origin>) {
+        for o in self.decided(decisions, req) {
+            self.offence(&o, req);
+        }
+    }
+
+    /// [`Defences::decide`], recording offences without holding the worker thread.
+    pub async fn decide_async(&self, decisions: Vec<Decision>, req: Option<&dyn Origin>) {
+        for o in self.decided(decisions, req) {
+            self.offence_async(&o, req).await;
+        }
+    }
+
+    /// Bans, events and mails of the decisions; returns the offences to record.
+    fn decided(&self, decisions: Vec<Decision>, req: Option<&dyn Origin>) -> Vec<Offence> {
+        let mut offences = Vec::new();
         for d in &decisions {
             if let Some((ip, ttl)) = d.ban() {
                 let source = match d {
@@ -290,13 +352,12 @@ impl Defences {
                 _ => None,
             };
             self.events.emit(event);
-            if let Some(o) = offence {
-                self.offence(&o, req);
-            }
+            offences.extend(offence);
             if let (Decision::NewIpLogin { .. }, Some(auth)) = (&d, &self.auth) {
                 auth.mail_new_ip(&d);
             }
         }
+        offences
     }
 
     /// Starts the upkeep thread: picks up other processes' bans every `refresh`, and once a

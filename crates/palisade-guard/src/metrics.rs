@@ -51,6 +51,8 @@ pub struct GuardMetrics {
     inspected: Counter,
     flagged: Counter,
     blocked: Counter,
+    /// Requests refused by detection, the black book or a rate limit (for heartbeats).
+    refused: AtomicU64,
 }
 
 impl GuardMetrics {
@@ -81,6 +83,7 @@ impl GuardMetrics {
             body_too_large: metrics::counter!("palisade_request_body_too_large_total"),
             chunk_peak: metrics::gauge!("palisade_body_buffer_peak_bytes"),
             chunk_peak_value: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
         };
         metrics::describe_counter!(
             "palisade_requests_total",
@@ -113,6 +116,11 @@ impl GuardMetrics {
         };
         self.by_class[i].increment(1);
         self.served.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests refused since start (detection, black book, rate limits).
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// Responses sent since start.
@@ -181,6 +189,7 @@ impl GuardMetrics {
     /// One request refused by detection.
     pub(crate) fn blocked(&self) {
         self.blocked.increment(1);
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn body_too_large(&self) {
@@ -190,11 +199,13 @@ impl GuardMetrics {
     /// One request refused because the client is in the black book.
     pub(crate) fn banned(&self) {
         metrics::counter!("palisade_blackbook_refused_total").increment(1);
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// One request refused by a rate limit.
     pub(crate) fn rate_limited(&self) {
         metrics::counter!("palisade_ratelimit_refused_total").increment(1);
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// One request answered `503` because the supervised app was not up.

@@ -18,6 +18,7 @@ use palisade_auth::{Attempt, BREACHED_HEADER, Decision, Outcome, REPORT_PATH, RI
 use palisade_core::{Availability, Category, Emit, Event, RequestId, Severity, Timestamp};
 use palisade_detect::Verdict;
 use palisade_headers::{CSP_REPORT_PATH, CspNonce, NonceMode, Policy};
+use palisade_state::ratelimit::{Decision as RateDecision, PolicyId, Quota};
 use palisade_state::{BanSource, Offence, Verdict as BanVerdict};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::{HttpPeer, ProxyHttp, Session};
@@ -26,7 +27,7 @@ use pingora::{Error, ErrorSource, ErrorType, Result};
 
 use crate::auth::Watched;
 use crate::csp_report::{self, ReportBudget};
-use crate::defence::{BanAnswer, Defences, RequestInfo};
+use crate::defence::{BanAnswer, Defences, RateLimitSettings, RateRefusal, RequestInfo};
 use crate::detect::{self, DetectMode, DetectSettings, Detection, Inspection};
 use crate::error_page;
 use crate::forwarded::{Forwarded, TrustedProxies};
@@ -310,7 +311,7 @@ impl Guard {
             event = event.with_source_ip(f.client_ip);
             let offence = Offence::new(f.client_ip, event.category.clone(), event.message.clone());
             let info = self.request_info(session, ctx);
-            self.defences.offence(&offence, Some(&info));
+            self.defences.offence_async(&offence, Some(&info)).await;
         }
         if !blocked {
             self.events.emit(event);
@@ -349,7 +350,8 @@ impl Guard {
         let mut info = self.request_info(session, ctx);
         // The token is a capability: never in an event.
         info.path = REPORT_PATH.to_owned();
-        let (status, title, text) = match auth.redeem(&token) {
+        let cluster = self.defences.cluster().map(|c| &**c);
+        let (status, title, text) = match auth.redeem(&token, cluster).await {
             Ok(decision) => {
                 if let Some((ip, ttl)) = decision.ban() {
                     let reason = decision.to_event().message;
@@ -461,28 +463,28 @@ impl Guard {
         {
             return Ok(false);
         }
-        let now = Instant::now();
         let req = session.req_header();
         let rule = limits.rule(&req.method, req.uri.path()).map(|r| r.policy);
-        let mut refused = None;
-        for policy in limits.global.into_iter().chain(rule) {
-            let d = limits.limiter.check(policy, ip, now);
-            if !d.allowed {
-                refused = Some((
-                    d.quota.name().to_owned(),
-                    d.retry_after_header(),
-                    d.policy_header(),
-                    d.ratelimit_header(),
-                ));
-                break;
-            }
-        }
-        let Some((name, retry, policy, state)) = refused else {
+        let policies: Vec<PolicyId> = limits.global.into_iter().chain(rule).collect();
+        let refused = match self.shared_rate_limit(limits, &policies, ip).await {
+            Some(answer) => answer,
+            None => policies.iter().find_map(|&policy| {
+                let d = limits.limiter.check(policy, ip, Instant::now());
+                (!d.allowed).then(|| RateRefusal::of(&d))
+            }),
+        };
+        let Some(RateRefusal {
+            name,
+            retry,
+            policy,
+            state,
+        }) = refused
+        else {
             return Ok(false);
         };
         self.metrics.rate_limited();
         let info = self.request_info(session, ctx);
-        self.defences.rate_limited(ip, &name, &info);
+        self.defences.rate_limited(ip, &name, &info).await;
         let mut extra = vec![("ratelimit-policy", policy), ("ratelimit", state)];
         if let Some(r) = retry {
             extra.push(("retry-after", r));
@@ -490,6 +492,42 @@ impl Guard {
         let body = error_page::render(429, self.request_id(ctx).as_str());
         self.send_body(session, ctx, 429, body, &extra).await;
         Ok(true)
+    }
+
+    /// The rate-limit decision shared by every guard through Redis: `Some(answer)` when
+    /// Redis gave it, `None` to decide with the local limiter (no Redis configured, or it
+    /// is down or slow: counting per guard is the fail-open fallback).
+    async fn shared_rate_limit(
+        &self,
+        limits: &RateLimitSettings,
+        policies: &[PolicyId],
+        ip: IpAddr,
+    ) -> Option<Option<RateRefusal>> {
+        let cluster = self.defences.cluster()?;
+        let quotas: Vec<&Quota> = policies
+            .iter()
+            .filter_map(|&p| limits.limiter.quota(p))
+            .collect();
+        match cluster
+            .rate_limit(&quotas, ip, limits.limiter.ipv6_prefix())
+            .await
+        {
+            Ok(refusal) => Some(refusal.and_then(|r| {
+                let quota = quotas.get(r.index)?;
+                let d = RateDecision {
+                    allowed: false,
+                    remaining: 0,
+                    reset: r.reset,
+                    retry_after: Some(r.retry_after),
+                    quota,
+                };
+                Some(RateRefusal::of(&d))
+            })),
+            Err(e) => {
+                tracing::debug!("shared rate limit unavailable, limiting locally: {e}");
+                None
+            }
+        }
     }
 
     /// Reads a small declared body ahead (as detection does), for a login route's selectors.
@@ -604,7 +642,7 @@ impl Guard {
 
     /// Login monitoring, response side: the outcome from the app's answer, then the
     /// monitor's decisions (events, bans, mails).
-    fn auth_outcome(&self, session: &Session, resp: &ResponseHeader, ctx: &mut RequestCtx) {
+    async fn auth_outcome(&self, session: &Session, resp: &ResponseHeader, ctx: &mut RequestCtx) {
         let Some(auth) = &self.defences.auth else {
             return;
         };
@@ -617,7 +655,8 @@ impl Guard {
                     return;
                 };
                 let outcome = route.outcome(resp.status, &resp.headers);
-                auth.observe(&attempt, outcome, ip)
+                let cluster = self.defences.cluster().map(|c| &**c);
+                auth.observe_shared(&attempt, outcome, ip, cluster).await
             }
             (None, Some(Watched::Change(i))) => {
                 let succeeded = auth
@@ -639,7 +678,7 @@ impl Guard {
             return;
         }
         let info = self.request_info(session, ctx);
-        self.defences.decide(decisions, Some(&info));
+        self.defences.decide_async(decisions, Some(&info)).await;
     }
 
     /// Records the upstream going down or coming back, once per change.
@@ -1096,7 +1135,7 @@ impl ProxyHttp for Guard {
         self.harden_response(session, upstream_response, ctx);
         upstream_response.insert_header(REQUEST_ID, self.request_id_value(ctx))?;
         if ctx.watched.is_some() {
-            self.auth_outcome(session, upstream_response, ctx);
+            self.auth_outcome(session, upstream_response, ctx).await;
         }
         Ok(())
     }

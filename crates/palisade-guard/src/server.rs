@@ -172,6 +172,13 @@ impl GuardServer {
         move || metrics.served()
     }
 
+    /// Requests the guard has refused since it started (detection, black book, rate
+    /// limits): a counter to sample, as [`GuardServer::served`].
+    pub fn refused(&self) -> impl Fn() -> u64 + Send + Sync + 'static {
+        let metrics = self.metrics.clone();
+        move || metrics.refused()
+    }
+
     /// The detection settings in force: replace them to reload detection without a restart.
     pub fn detection(&self) -> Detection {
         self.detection.clone()

@@ -60,14 +60,16 @@ mod state;
 mod stats;
 
 pub use crate::redis::{
-    BULK_TIMEOUT, REDIS_OUTAGES_METRIC, RedisConfig, RedisHealth, RedisState, redact_url,
+    BULK_TIMEOUT, BackendHealth, ClusterStatus, GuardBeat, GuardSeen, GuardStatus, LIVE_BEATS,
+    REDIS_OUTAGES_METRIC, RedisConfig, RedisHealth, RedisState, cluster_status, redact_url,
 };
+pub use crate::redis::{KnownLogin, MAX_COUNT_NAME, Refusal, Tally, WindowCount};
 pub use ban::{Ban, BanInfo, BanRequest, BanSource, Offence, Verdict};
 pub use book::{BOOK_EVICTIONS_METRIC, SCORE_EVICTIONS_METRIC};
 pub use config::{BookConfig, ScoreConfig};
 pub use error::{ParseError, StateError};
 pub use sqlite::SqliteState;
-pub use state::{MemoryState, State};
+pub use state::{BoxFuture, MemoryState, State};
 pub use stats::{BookStats, ImportSummary, PurgeSummary};
 
 // Re-exported so callers name networks and times with the same types.

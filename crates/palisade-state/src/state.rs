@@ -9,7 +9,9 @@
 //! from a local in-memory snapshot (the Redis one keeps it current from pub/sub), and
 //! writes return `Result` so a remote store can fail without lying.
 
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 
 use ipnet::IpNet;
 use palisade_core::Timestamp;
@@ -19,6 +21,9 @@ use crate::book::BlackBook;
 use crate::config::BookConfig;
 use crate::error::StateError;
 use crate::stats::{BookStats, ImportSummary, PurgeSummary};
+
+/// A boxed future, for the trait's async methods (it stays object-safe).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The black book and offence scores, whatever stores them.
 pub trait State: Send + Sync {
@@ -34,6 +39,17 @@ pub trait State: Send + Sync {
     /// client (its /64 for IPv6) is banned for a TTL that grows with its previous bans, and
     /// the new ban is returned so the caller can emit an `ip_banned` event.
     fn record(&self, offence: &Offence, now: Timestamp) -> Result<Option<Ban>, StateError>;
+
+    /// [`State::record`] for callers on an async runtime (the guard). A backend whose
+    /// decision needs a network round trip makes it without holding the caller's thread;
+    /// the local backends answer at once.
+    fn record_async<'a>(
+        &'a self,
+        offence: &'a Offence,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<Ban>, StateError>> {
+        Box::pin(std::future::ready(self.record(offence, now)))
+    }
 
     /// Bans (or re-bans, replacing reason, source and expiry) an address or network.
     fn ban(&self, request: BanRequest, now: Timestamp) -> Result<Ban, StateError>;

@@ -29,10 +29,12 @@ pub fn open(plan: &BlackbookPlan) -> Result<BlackbookSettings, Failure> {
     if let Some(redis) = &plan.redis {
         let state = RedisState::start(redis.clone(), plan.config.clone(), now)
             .context("the black book on Redis")?;
+        let state = Arc::new(state);
         return Ok(BlackbookSettings {
-            state: Arc::new(state),
+            state: state.clone(),
             answer: plan.answer,
             refresh: plan.refresh,
+            cluster: Some(state),
         });
     }
     let state: Arc<dyn State> = match &plan.database {
@@ -46,6 +48,7 @@ pub fn open(plan: &BlackbookPlan) -> Result<BlackbookSettings, Failure> {
         state,
         answer: plan.answer,
         refresh: plan.refresh,
+        cluster: None,
     })
 }
 

@@ -65,6 +65,27 @@ pub enum Command {
     /// Follow SSH, FTP, mail and web logs (`[[watch]]`): failed logins feed the black book,
     /// `[[enforce]]` puts its bans in the firewall. `watch test FILE` tries a parser.
     Watch(WatchArgs),
+    /// Guards sharing a Redis black book: `cluster status` lists the guards seen recently
+    /// (name, version, last heartbeat, counts) and the Redis server's health and latency.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+/// `palisade cluster status`
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// The guards that heartbeat to the shared Redis in the last day (live, stale or
+    /// gone), and the server's version, role, clients, memory and PING latency.
+    /// Exit 2 without a Redis black book, 1 when Redis cannot be reached.
+    Status {
+        /// Config file whose `[blackbook.redis]` to use [default: ./palisade.toml when it
+        /// exists].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `palisade watch [test FILE]`

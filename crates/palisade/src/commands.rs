@@ -104,8 +104,11 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
     let upstream = format!("{} ({})", rt.guard.upstream.url, rt.guard.upstream.addr);
     let admin = rt.guard.admin;
     let mut settings = rt.guard.clone();
+    let mut member = None;
     if let Some(plan) = &rt.blackbook {
-        settings.blackbook = Some(crate::blackbook::open(plan)?);
+        let (book, shared) = crate::cluster::open(plan)?;
+        settings.blackbook = Some(book);
+        member = shared;
         if let Some(db) = &plan.database {
             tracing::info!("black book in {}", db.display());
         }
@@ -137,7 +140,9 @@ pub fn guard(args: GuardArgs) -> Result<(), Failure> {
     }
     let attached = crate::watch::attach(&loaded, &server, &detect, state)?;
     let traffic = crate::traffic::record(events_db, &server);
+    let heartbeat = member.and_then(|m| m.start(listen, server.served(), server.refused()));
     let on_exit: OnExit = Box::new(move || {
+        drop(heartbeat);
         drop(attached);
         drop(traffic);
         on_exit();

@@ -9,6 +9,7 @@ mod apps;
 mod audit;
 mod blackbook;
 mod cli;
+mod cluster;
 mod commands;
 mod config;
 mod console;
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         Command::Blackbook(args) => blackbook::run(args),
         Command::Pwned(cmd) => blackbook::pwned(cmd),
         Command::Watch(args) => watch::run(args),
+        Command::Cluster(cmd) => cluster::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -149,8 +149,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
 
     let mut guard = rt.guard.clone();
+    let mut member = None;
     if let Some(plan) = &rt.blackbook {
-        guard.blackbook = Some(crate::blackbook::open(plan)?);
+        let (book, shared) = crate::cluster::open(plan)?;
+        guard.blackbook = Some(book);
+        member = shared;
     }
     guard.admin = Some(admin);
     let rules = ConfigRules::new(loaded.path.clone());
@@ -216,7 +219,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
     };
     let traffic = crate::traffic::record(rt.events.as_ref().map(|e| e.database.clone()), &server);
+    let heartbeat = member.and_then(|m| m.start(listen, server.served(), server.refused()));
     server.run_then(Box::new(move || {
+        drop(heartbeat);
         drop(attached);
         drop(traffic);
         run_cleanup(&cleanup);

@@ -164,6 +164,7 @@ fn help_lists_exactly_the_working_subcommands() {
             "blackbook",
             "pwned",
             "watch",
+            "cluster",
             "help"
         ],
         "{}",

@@ -79,3 +79,169 @@ async fn a_ban_on_one_guard_is_refused_by_the_other_within_a_second() {
         }
     }
 }
+
+const LOGIN_ROUTE: &str = r#"
+[[auth.login]]
+path = "/login"
+username = "form:username"
+password = "form:password"
+success = { status = [302], location_not = "/login?error" }
+"#;
+
+/// A Redis black book with a generous timeout: these tests are about what is shared, and a
+/// loaded test machine must not turn a slow answer into an outage.
+fn redis_book(redis: &RedisServer, prefix: &str) -> String {
+    format!(
+        "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://127.0.0.1:{}/\"\nprefix = \"{prefix}\"\ntimeout = \"1s\"\n",
+        redis.port
+    )
+}
+
+async fn failed_login(guard: &GuardProcess, ip: &str) -> u16 {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", guard.url()))
+        .header("x-forwarded-for", ip)
+        .form(&[("username", "alice"), ("password", "not-alices-password")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The `brute_force` events about `ip` a guard stored.
+fn brute_force_events(guard: &GuardProcess, ip: &str) -> usize {
+    guard
+        .events("brute_force")
+        .iter()
+        .filter(|e| e["source"]["ip"] == ip && e["palisade"]["fields"]["scope"] == "ip")
+        .count()
+}
+
+#[tokio::test]
+async fn a_brute_force_split_across_two_guards_bans_at_the_one_guard_threshold() {
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start();
+    let tail = format!("{}{LOGIN_ROUTE}", redis_book(&redis, "bf"));
+    let a = GuardProcess::start(bin(), &upstream.url(), GUARD, &tail);
+    let b = GuardProcess::start(bin(), &upstream.url(), GUARD, &tail);
+    let attacker = "198.51.100.20";
+    // Nine failures (the threshold is ten in five minutes), alternating: each guard saw
+    // only four or five, and nobody is banned yet.
+    for i in 0..9 {
+        let g = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(
+            failed_login(g, attacker).await,
+            302,
+            "failure {i} reaches the app"
+        );
+    }
+    assert_eq!(status_through_guard(&a, attacker).await, 200);
+    assert_eq!(status_through_guard(&b, attacker).await, 200);
+    // The tenth, on guard B (which saw only four): the total is ten, so it is a brute force.
+    assert_eq!(failed_login(&b, attacker).await, 302);
+    let started = Instant::now();
+    for g in [&a, &b] {
+        while status_through_guard(g, attacker).await != 403 {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "banned on both guards within 1 s\nA: {}\nB: {}",
+                a.stderr(),
+                b.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    // Reported once, by the guard that saw the tenth failure.
+    b.wait_events("brute_force", 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(brute_force_events(&b, attacker), 1);
+    assert_eq!(brute_force_events(&a, attacker), 0);
+    // Another address is not affected.
+    assert_eq!(status_through_guard(&a, "198.51.100.21").await, 200);
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_shared_by_two_guards() {
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start();
+    let tail = format!(
+        "{}[ratelimit]\nrequests = 4\nper = \"1m\"\n",
+        redis_book(&redis, "rl")
+    );
+    let a = GuardProcess::start(bin(), &upstream.url(), GUARD, &tail);
+    let b = GuardProcess::start(bin(), &upstream.url(), GUARD, &tail);
+    let client = "203.0.113.61";
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let g = if i % 2 == 0 { &a } else { &b };
+        statuses.push(status_through_guard(g, client).await);
+    }
+    // Four per minute in all, not four on each guard.
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 200, 429, 429],
+        "A: {}",
+        a.stderr()
+    );
+    assert_eq!(status_through_guard(&a, "203.0.113.62").await, 200);
+
+    // Redis gone: each guard keeps serving and limits on its own (fail-open to the
+    // local limiter), answering within the 50 ms bound rather than waiting on Redis.
+    drop(redis);
+    let fresh = "203.0.113.63";
+    let started = Instant::now();
+    let mut local = Vec::new();
+    for _ in 0..6 {
+        local.push(status_through_guard(&a, fresh).await);
+    }
+    assert_eq!(local, [200, 200, 200, 200, 429, 429], "A: {}", a.stderr());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+async fn good_login(guard: &GuardProcess, ip: &str) -> u16 {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", guard.url()))
+        .header("x-forwarded-for", ip)
+        .form(&[
+            ("username", "alice"),
+            ("password", palisade_test_support::LOGIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn login_networks_are_known_to_every_guard() {
+    let redis = RedisServer::start();
+    let upstream = TestUpstream::start();
+    let tail = format!("{}{LOGIN_ROUTE}", redis_book(&redis, "known"));
+    let a = GuardProcess::start(bin(), &upstream.url(), GUARD, &tail);
+    let b = GuardProcess::start(bin(), &upstream.url(), GUARD, &tail);
+    // Alice's first login ever, through A: no alert (a first login is not news).
+    assert_eq!(good_login(&a, "192.0.2.10").await, 302);
+    // Through B from another network: B never saw her, but the deployment has — news.
+    assert_eq!(good_login(&b, "198.51.100.5").await, 302);
+    let on_b = b.wait_events("new_ip_login", 1);
+    assert_eq!(on_b[0]["source"]["ip"], "198.51.100.5", "{on_b:?}");
+    // Back through A from the network she just used on B: known, no alert.
+    assert_eq!(good_login(&a, "198.51.100.6").await, 302);
+    // A does alert on a network nobody has seen (so the check above could fail).
+    assert_eq!(good_login(&a, "203.0.113.7").await, 302);
+    let on_a = a.wait_events("new_ip_login", 1);
+    let ips: Vec<&serde_json::Value> = on_a.iter().map(|e| &e["source"]["ip"]).collect();
+    assert_eq!(ips, ["203.0.113.7"], "{on_a:?}");
+}

@@ -44,9 +44,10 @@ pub(super) async fn post_auth_event(
         )
             .into_response();
     };
-    let decisions = auth.observe(&attempt, outcome, ip);
+    let cluster = state.defences.cluster().map(|c| &**c);
+    let decisions = auth.observe_shared(&attempt, outcome, ip, cluster).await;
     let categories: Vec<String> = decisions.iter().map(|d| d.category().to_string()).collect();
-    state.defences.decide(decisions, None);
+    state.defences.decide_async(decisions, None).await;
     (
         StatusCode::ACCEPTED,
         Json(serde_json::json!({ "decisions": categories })),

@@ -76,6 +76,11 @@ impl Quota {
         self.burst
     }
 
+    /// The time between two requests at the sustained rate.
+    pub fn interval(&self) -> Duration {
+        Duration::from_nanos(self.interval)
+    }
+
     /// The window the `RateLimit-Policy` header advertises: the time a full burst takes to
     /// refill, so "`burst` requests per window" is exactly what GCRA allows.
     pub fn window(&self) -> Duration {

@@ -161,6 +161,11 @@ impl RateLimiter {
             .map(PolicyId)
     }
 
+    /// IPv6 clients are limited per this prefix length.
+    pub fn ipv6_prefix(&self) -> u8 {
+        self.ipv6_prefix
+    }
+
     /// The quota behind an id.
     pub fn quota(&self, id: PolicyId) -> Option<&Quota> {
         self.quotas.get(usize::from(id.0))

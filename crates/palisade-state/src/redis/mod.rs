@@ -18,12 +18,15 @@
 //!
 //! # Client and timeouts
 //!
-//! The synchronous `redis` client: the trait is synchronous and called from the guard's
-//! worker threads (and from the CLI, which has no runtime), so an async client would need a
-//! runtime of its own and a channel per call for nothing. Every command runs on a pooled
-//! connection whose connect, read and write timeouts are [`RedisConfig::timeout`] (default
-//! 50 ms): a request never waits longer on a dead or silent Redis. Bulk reads (resync,
-//! import, maintenance) run on the background threads with [`BULK_TIMEOUT`].
+//! Two clients, each where it fits. The synchronous one serves the CLI (no runtime), the
+//! background threads and the rare admin writes (`ban`, `unban`, `import`): every command
+//! runs on a pooled connection whose connect, read and write timeouts are
+//! [`RedisConfig::timeout`] (default 50 ms). Decisions on a request's path — an offence's
+//! score ([`State::record_async`]), shared rate limits and login counts
+//! ([`RedisState::rate_limit`], [`RedisState::tally`]) — go through the async connection
+//! manager on a thread of their own (see [`aio`]), so the guard's workers never block on
+//! Redis. Bulk reads (resync, import, maintenance) run on the background threads with
+//! [`BULK_TIMEOUT`].
 //!
 //! # Faults
 //!
@@ -40,17 +43,22 @@
 //! error. Use `rediss://` across untrusted networks. Anyone who can write to the Redis
 //! keys can ban or unban at will: give palisade its own ACL user.
 
+mod aio;
+mod cluster;
+mod counters;
+pub use counters::{KnownLogin, MAX_NAME as MAX_COUNT_NAME, Refusal, Tally, WindowCount};
 mod scripts;
+mod source;
 mod sync;
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use ::redis::{Client, Connection, RedisError, RedisResult};
+use ::redis::{Client, Connection, ErrorKind, RedisError, RedisResult, ScriptInvocation};
 use ipnet::IpNet;
 use palisade_core::Timestamp;
 
@@ -59,10 +67,15 @@ use crate::book::{BlackBook, Change};
 use crate::config::BookConfig;
 use crate::error::StateError;
 use crate::net::{client_net, normalize_ip, normalize_net};
-use crate::state::State;
+use crate::state::{BoxFuture, State};
 use crate::stats::{BookStats, ImportSummary, PurgeSummary};
 
 use scripts::{Keys, Scripts, ban_from_row, target_key};
+use source::Source;
+
+pub use cluster::{
+    BackendHealth, ClusterStatus, GuardBeat, GuardSeen, GuardStatus, LIVE_BEATS, cluster_status,
+};
 
 /// The metric counting times Redis became unreachable.
 pub const REDIS_OUTAGES_METRIC: &str = "palisade_blackbook_redis_outages_total";
@@ -87,6 +100,14 @@ pub struct RedisConfig {
     pub resync: Duration,
     /// Writes queued while Redis is down, at most. Default 10 000.
     pub max_pending: usize,
+    /// Redis Sentinel addresses (`host:port`, or a `redis://` URL for a sentinel with its
+    /// own password or TLS), asked in order for the master. Empty (the default): talk to
+    /// the server of `url` directly. With sentinels, `url` only supplies the database,
+    /// user, password and TLS of the data nodes; its host is ignored.
+    pub sentinels: Vec<String>,
+    /// The service name the sentinels monitor (`sentinel monitor <name> …`); required
+    /// with `sentinels`. Default none.
+    pub master: Option<String>,
 }
 
 impl RedisConfig {
@@ -98,16 +119,18 @@ impl RedisConfig {
             timeout: Duration::from_millis(50),
             resync: Duration::from_secs(30),
             max_pending: 10_000,
+            sentinels: Vec::new(),
+            master: None,
         }
     }
 }
 
 impl RedisConfig {
     /// Checks the settings without connecting: a URL the client accepts, timeouts above
-    /// zero. The error never quotes the URL (it may hold a password).
+    /// zero, sentinel addresses with a service name. The error never quotes the URL (it
+    /// may hold a password).
     pub fn check(&self) -> Result<(), StateError> {
-        Client::open(self.url.as_str())
-            .map_err(|e| StateError::Config(format!("redis url: {}", e.category())))?;
+        Source::new(self)?;
         if self.timeout.is_zero() || self.resync.is_zero() {
             return Err(StateError::Config(
                 "redis timeout and resync must be longer than zero".into(),
@@ -135,6 +158,15 @@ impl std::fmt::Debug for RedisConfig {
             .field("timeout", &self.timeout)
             .field("resync", &self.resync)
             .field("max_pending", &self.max_pending)
+            .field(
+                "sentinels",
+                &self
+                    .sentinels
+                    .iter()
+                    .map(|s| redact_url(s, "***"))
+                    .collect::<Vec<_>>(),
+            )
+            .field("master", &self.master)
             .finish()
     }
 }
@@ -182,9 +214,11 @@ pub(crate) struct Shared {
     book: BlackBook,
     config: BookConfig,
     redis: RedisConfig,
-    client: Client,
+    /// The server, or the sentinels that name it.
+    source: Source,
     keys: Keys,
     scripts: Scripts,
+    counters: counters::CounterScripts,
     pool: Mutex<Vec<Connection>>,
     /// Set while Redis is unreachable; cleared under the `pending` lock once it is drained.
     down: AtomicBool,
@@ -195,6 +229,8 @@ pub(crate) struct Shared {
     /// A resync happened since the last `refresh` call.
     reloaded: AtomicBool,
     stop: AtomicBool,
+    /// The thread of the async round trips (see [`aio`]), started on first use.
+    io: OnceLock<Option<aio::Io>>,
 }
 
 /// The black book shared through Redis; see the [module docs](self).
@@ -232,7 +268,9 @@ impl RedisState {
             Ok(()) => {}
             Err(e) => shared.mark_down(&e),
         }
-        Ok(Self::running(shared))
+        let state = Self::running(shared);
+        state.shared.warm_up();
+        Ok(state)
     }
 
     fn running(shared: Shared) -> Self {
@@ -266,6 +304,9 @@ impl Drop for RedisState {
             // The worker polls `stop` at least every `sync::POLL`.
             let _ = worker.join();
         }
+        if let Some(io) = self.shared.io.get().and_then(Option::as_ref) {
+            io.shutdown();
+        }
     }
 }
 
@@ -277,14 +318,18 @@ fn is_outage(e: &RedisError) -> bool {
         || e.is_connection_dropped()
         || e.is_connection_refusal()
         || e.is_unrecoverable_error()
+        // No sentinel named a master yet (a failover is under way).
+        || e.kind() == ErrorKind::MasterNameNotFoundBySentinel
+        // The master was demoted to a replica by a failover: the writes belong elsewhere,
+        // so treat it as lost and ask the sentinels again.
+        || e.code() == Some("READONLY")
 }
 
 impl Shared {
     fn new(redis: RedisConfig, config: BookConfig) -> Result<Self, StateError> {
-        // The client's own error may quote the URL, password included: say what is wrong
-        // without it.
-        let client = Client::open(redis.url.as_str())
-            .map_err(|e| StateError::Config(format!("redis url: {}", e.category())))?;
+        // The client's own error may quote the URL, password included: `Source` says what
+        // is wrong without it.
+        let source = Source::new(&redis)?;
         if redis.timeout.is_zero() || redis.resync.is_zero() {
             return Err(StateError::Config(
                 "redis timeout and resync must be longer than zero".into(),
@@ -294,7 +339,8 @@ impl Shared {
             book: BlackBook::new(config.clone())?,
             keys: Keys::new(&redis.prefix),
             scripts: Scripts::new(),
-            client,
+            counters: counters::CounterScripts::new(),
+            source,
             config,
             redis,
             pool: Mutex::new(Vec::new()),
@@ -305,7 +351,14 @@ impl Shared {
             resyncs: AtomicU64::new(0),
             reloaded: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            io: OnceLock::new(),
         })
+    }
+
+    /// The client for the server to talk to now (the master, when it can move: see
+    /// [`Source`]).
+    pub(crate) fn current_client(&self) -> RedisResult<Client> {
+        self.source.client()
     }
 
     fn lock_pending(&self) -> MutexGuard<'_, VecDeque<Pending>> {
@@ -323,7 +376,7 @@ impl Shared {
         let mut conn = match pooled {
             Some(c) => c,
             None => self
-                .client
+                .current_client()?
                 .get_connection_with_timeout(self.redis.timeout)?,
         };
         conn.set_read_timeout(Some(timeout))?;
@@ -338,10 +391,17 @@ impl Shared {
 
     /// Redis became unreachable: counted and logged once per outage.
     fn mark_down(&self, e: &RedisError) {
+        // On every failure, not only the first of an outage: a reconnect may have found
+        // the old master again (a sentinel that had not noticed the failover yet), and its
+        // connections must not be reused.
+        self.source.invalidate();
+        self.pool.lock().unwrap_or_else(|p| p.into_inner()).clear();
         if !self.down.swap(true, Ordering::AcqRel) {
             self.outages.fetch_add(1, Ordering::Relaxed);
             metrics::counter!(REDIS_OUTAGES_METRIC).increment(1);
-            self.pool.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            if let Some(io) = self.io.get().and_then(Option::as_ref) {
+                io.reset();
+            }
             tracing::warn!(
                 "black book: Redis unreachable ({e}); serving the last-known black book \
                  and queueing writes until it returns"
@@ -418,6 +478,35 @@ impl Shared {
         Ok(row.as_deref().and_then(ban_from_row))
     }
 
+    /// The `record` script's call for one offence (the sync and async paths share it).
+    fn record_call<'a>(
+        &'a self,
+        client: IpNet,
+        reason: &str,
+        weight: f64,
+        now: Timestamp,
+    ) -> ScriptInvocation<'a> {
+        let s = &self.config.scoring;
+        let target = target_key(&client);
+        let mut call = self.scripts.record.prepare_invoke();
+        call.key(self.keys.score(&target))
+            .key(self.keys.ban(&target))
+            .key(self.keys.index())
+            .arg(&target)
+            .arg(reason)
+            .arg(now.0)
+            .arg(weight)
+            .arg(s.threshold)
+            .arg(ms(s.half_life))
+            .arg(ms(s.base_ttl))
+            .arg(s.ttl_factor)
+            .arg(ms(s.max_ttl))
+            .arg(ms(self.config.repeat_memory))
+            .arg(self.keys.channel())
+            .arg(crate::book::SCORE_SLACK);
+        call
+    }
+
     fn record_remote(
         &self,
         client: IpNet,
@@ -425,29 +514,57 @@ impl Shared {
         weight: f64,
         now: Timestamp,
     ) -> RedisResult<Option<Ban>> {
-        let s = &self.config.scoring;
-        let target = target_key(&client);
         let row: Option<Vec<String>> = self.with_conn(self.redis.timeout, |c| {
-            self.scripts
-                .record
-                .key(self.keys.score(&target))
-                .key(self.keys.ban(&target))
-                .key(self.keys.index())
-                .arg(&target)
-                .arg(&offence.reason)
-                .arg(now.0)
-                .arg(weight)
-                .arg(s.threshold)
-                .arg(ms(s.half_life))
-                .arg(ms(s.base_ttl))
-                .arg(s.ttl_factor)
-                .arg(ms(s.max_ttl))
-                .arg(ms(self.config.repeat_memory))
-                .arg(self.keys.channel())
-                .arg(crate::book::SCORE_SLACK)
+            self.record_call(client, &offence.reason, weight, now)
                 .invoke(c)
         })?;
         Ok(row.as_deref().and_then(ban_from_row))
+    }
+
+    /// What `record` answers without Redis: `Err(answer)` when nothing needs counting (no
+    /// weight, allowlisted, already banned: no round trip per request of a banned attacker)
+    /// or Redis is down (scored locally); otherwise the client network and weight to send.
+    #[allow(clippy::result_large_err)]
+    fn record_plan(
+        &self,
+        offence: &Offence,
+        now: Timestamp,
+    ) -> Result<(IpNet, f64), Result<Option<Ban>, StateError>> {
+        let ip = normalize_ip(offence.ip);
+        let weight = offence
+            .score
+            .unwrap_or_else(|| self.config.scoring.weight(&offence.kind));
+        if !(weight.is_finite() && weight > 0.0)
+            || self.book.is_allowlisted(ip)
+            || self.book.check(ip, now).is_banned()
+        {
+            return Err(Ok(None));
+        }
+        if self.down.load(Ordering::Acquire) {
+            return Err(self.record_locally(offence, now));
+        }
+        Ok((client_net(ip, self.config.ipv6_prefix), weight))
+    }
+
+    /// Applies Redis's answer to an offence; an outage falls back to local scoring.
+    fn record_done(
+        &self,
+        answer: RedisResult<Option<Ban>>,
+        offence: &Offence,
+        now: Timestamp,
+    ) -> Result<Option<Ban>, StateError> {
+        match answer {
+            Ok(Some(ban)) => {
+                self.book.apply(ban.clone(), now);
+                Ok(Some(ban))
+            }
+            Ok(None) => Ok(None),
+            Err(e) if is_outage(&e) => {
+                self.mark_down(&e);
+                self.record_locally(offence, now)
+            }
+            Err(e) => Err(StateError::Redis(e)),
+        }
     }
 
     /// Fail-open scoring while Redis is down: this guard's own count decides, and a ban it
@@ -513,34 +630,39 @@ impl State for RedisState {
 
     fn record(&self, offence: &Offence, now: Timestamp) -> Result<Option<Ban>, StateError> {
         let s = &self.shared;
-        let ip = normalize_ip(offence.ip);
-        let weight = offence
-            .score
-            .unwrap_or_else(|| s.config.scoring.weight(&offence.kind));
-        // Answered locally: nothing to count, or already banned (no round trip per request
-        // of a banned attacker).
-        if !(weight.is_finite() && weight > 0.0)
-            || s.book.is_allowlisted(ip)
-            || s.book.check(ip, now).is_banned()
-        {
-            return Ok(None);
-        }
-        let client = client_net(ip, s.config.ipv6_prefix);
-        if s.down.load(Ordering::Acquire) {
-            return s.record_locally(offence, now);
-        }
-        match s.record_remote(client, offence, weight, now) {
-            Ok(Some(ban)) => {
-                s.book.apply(ban.clone(), now);
-                Ok(Some(ban))
-            }
-            Ok(None) => Ok(None),
-            Err(e) if is_outage(&e) => {
-                s.mark_down(&e);
-                s.record_locally(offence, now)
-            }
-            Err(e) => Err(StateError::Redis(e)),
-        }
+        let (client, weight) = match s.record_plan(offence, now) {
+            Ok(plan) => plan,
+            Err(answer) => return answer,
+        };
+        let answer = s.record_remote(client, offence, weight, now);
+        s.record_done(answer, offence, now)
+    }
+
+    /// The round trip runs on the I/O thread (see [`aio`]): the caller's worker serves
+    /// other requests meanwhile.
+    fn record_async<'a>(
+        &'a self,
+        offence: &'a Offence,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<Ban>, StateError>> {
+        Box::pin(async move {
+            let s = &self.shared;
+            let (client, weight) = match s.record_plan(offence, now) {
+                Ok(plan) => plan,
+                Err(answer) => return answer,
+            };
+            let reason = offence.reason.clone();
+            let answer = s
+                .run(move |s, mut conn| async move {
+                    let row: Option<Vec<String>> = s
+                        .record_call(client, &reason, weight, now)
+                        .invoke_async(&mut conn)
+                        .await?;
+                    Ok(row.as_deref().and_then(ban_from_row))
+                })
+                .await;
+            s.record_done(answer, offence, now)
+        })
     }
 
     fn ban(&self, mut request: BanRequest, now: Timestamp) -> Result<Ban, StateError> {

@@ -9,6 +9,8 @@
 //! | `bans` | sorted set | every target, scored by expiry in ms (`+inf`: permanent) |
 //! | `score:<client net>` | hash | `s` (score) and `at` (ms of `s`); expires once decayed |
 //! | `book` | channel | JSON of each change: `{"op":"upsert",…fields}` or `{"op":"remove","target":…}` |
+//! | `guard:<name>` | hash | a guard's last heartbeat; expires when it stops beating |
+//! | `guards` | sorted set | every guard's name, scored by its last beat in ms (a day kept) |
 //!
 //! A ban hash outlives its ban by `repeat_memory` (its key TTL), because an expired ban is
 //! what makes a repeat offender's next one longer; the sorted set lists every target for a
@@ -55,6 +57,41 @@ impl Keys {
 
     pub(crate) fn channel(&self) -> String {
         format!("{}book", self.base)
+    }
+
+    /// A shared rate limit's bucket (see `counters`).
+    pub(crate) fn rate(&self, quota: &str, client: &str) -> String {
+        format!("{}rl:{quota}:{client}", self.base)
+    }
+
+    /// A shared sliding-window count.
+    pub(crate) fn window(&self, name: &str) -> String {
+        format!("{}win:{name}", self.base)
+    }
+
+    /// The networks a user logged in from.
+    pub(crate) fn known(&self, user: &str) -> String {
+        format!("{}known:{user}", self.base)
+    }
+
+    /// A used "this wasn't me" link.
+    pub(crate) fn used(&self, nonce: &str) -> String {
+        format!("{}used:{nonce}", self.base)
+    }
+
+    /// Set while a count is past its threshold, so one guard acts on it.
+    pub(crate) fn quiet(&self, name: &str) -> String {
+        format!("{}quiet:{name}", self.base)
+    }
+
+    /// The hash of one guard's last heartbeat (see [`super::cluster`]).
+    pub(crate) fn guard(&self, name: &str) -> String {
+        format!("{}guard:{name}", self.base)
+    }
+
+    /// Every guard that heartbeat in the last day, scored by the ms of its last beat.
+    pub(crate) fn guards(&self) -> String {
+        format!("{}guards", self.base)
     }
 }
 

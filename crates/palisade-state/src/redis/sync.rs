@@ -70,7 +70,9 @@ fn sleep(s: &Shared, d: Duration) {
 }
 
 fn subscribe(s: &Shared) -> RedisResult<Connection> {
-    let conn = s.client.get_connection_with_timeout(s.redis.timeout)?;
+    let conn = s
+        .current_client()?
+        .get_connection_with_timeout(s.redis.timeout)?;
     conn.set_write_timeout(Some(s.redis.timeout))?;
     conn.set_read_timeout(Some(s.redis.timeout.max(POLL)))?;
     Ok(conn)

@@ -97,6 +97,23 @@ pub struct RedisFile {
     pub resync: Duration,
     /// Writes queued while Redis is unreachable, at most.
     pub max_pending: usize,
+    /// This guard's name in `palisade cluster status` [default: `<hostname>:<listen port>`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How often this guard heartbeats its name, version and counts to Redis (1s to 60s).
+    #[serde(with = "humantime_serde")]
+    pub heartbeat: Duration,
+    /// Redis Sentinel addresses (`host:port`, or `redis://:password@host:port` for a
+    /// sentinel with its own password), asked in order for the current master of `master`;
+    /// `url` then only supplies the database, password and TLS. Empty: `url` directly.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "redacted_urls"
+    )]
+    pub sentinels: Vec<String>,
+    /// The service name the sentinels monitor (`sentinel monitor <name> …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master: Option<String>,
 }
 
 impl Default for RedisFile {
@@ -108,13 +125,28 @@ impl Default for RedisFile {
             timeout: d.timeout,
             resync: d.resync,
             max_pending: d.max_pending,
+            name: None,
+            heartbeat: DEFAULT_HEARTBEAT,
+            sentinels: d.sentinels,
+            master: d.master,
         }
     }
 }
 
+/// `[blackbook.redis] heartbeat` unless set.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(5);
+
 /// `config print` never shows the password in the URL.
 fn redacted_url<S: serde::Serializer>(url: &str, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&palisade_state::redact_url(url, super::file::REDACTED))
+}
+
+/// Nor in a sentinel's.
+fn redacted_urls<S: serde::Serializer>(urls: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(
+        urls.iter()
+            .map(|u| palisade_state::redact_url(u, super::file::REDACTED)),
+    )
 }
 
 impl Default for BlackbookFile {
@@ -267,6 +299,27 @@ pub struct BlackbookPlan {
     pub answer: BanAnswer,
     /// How often to pick up other processes' changes.
     pub refresh: Duration,
+    /// How this guard reports itself to the others sharing the Redis black book.
+    pub cluster: ClusterPlan,
+}
+
+/// `[blackbook.redis] name` and `heartbeat`, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterPlan {
+    /// This guard's name; `None`: `<hostname>:<listen port>`, decided where the guard
+    /// starts (the listen address may come from the command line).
+    pub name: Option<String>,
+    /// How often it heartbeats.
+    pub heartbeat: Duration,
+}
+
+impl Default for ClusterPlan {
+    fn default() -> Self {
+        ClusterPlan {
+            name: None,
+            heartbeat: DEFAULT_HEARTBEAT,
+        }
+    }
 }
 
 fn located(src: &Source<'_>, path: &[&str], message: String) -> ConfigError {
@@ -360,6 +413,7 @@ pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookP
         }
     };
     let redis = redis_plan(b, src)?;
+    let cluster = cluster_plan(b, src)?;
     let database = match b.storage {
         StorageFile::Memory | StorageFile::Redis => None,
         StorageFile::Sqlite => Some(
@@ -374,14 +428,48 @@ pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookP
         config,
         answer,
         refresh: b.refresh,
+        cluster,
     }))
+}
+
+/// Validates `[blackbook.redis] name` and `heartbeat` (the section itself is checked by
+/// [`redis_plan`]).
+fn cluster_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<ClusterPlan, ConfigError> {
+    let Some(r) = &b.redis else {
+        return Ok(ClusterPlan::default());
+    };
+    let at = |k: &'static str| ["blackbook", "redis", k];
+    if !(Duration::from_secs(1)..=Duration::from_secs(60)).contains(&r.heartbeat) {
+        return Err(located(
+            src,
+            &at("heartbeat"),
+            "`blackbook.redis.heartbeat` must be between 1s and 60s".into(),
+        ));
+    }
+    if let Some(name) = &r.name
+        && (name.is_empty()
+            || name.len() > 128
+            || name.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        // It is part of a Redis key and a column of `palisade cluster status`.
+        return Err(located(
+            src,
+            &at("name"),
+            "`blackbook.redis.name` must be 1 to 128 characters without spaces".into(),
+        ));
+    }
+    Ok(ClusterPlan {
+        name: r.name.clone(),
+        heartbeat: r.heartbeat,
+    })
 }
 
 /// Validates `[blackbook.redis]` against `storage`.
 fn redis_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<Option<RedisConfig>, ConfigError> {
     let at = |k: &'static str| ["blackbook", "redis", k];
     let r = match (b.storage, &b.redis) {
-        (StorageFile::Redis, Some(r)) if !r.url.is_empty() => r,
+        // With sentinels the URL only carries the database, password and TLS.
+        (StorageFile::Redis, Some(r)) if !r.url.is_empty() || !r.sentinels.is_empty() => r,
         (StorageFile::Redis, _) => {
             return Err(located(
                 src,
@@ -399,10 +487,21 @@ fn redis_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<Option<RedisConfig>
         }
         (_, None) => return Ok(None),
     };
-    if r.url.contains(super::file::REDACTED) {
+    let placeholder = if r.url.contains(super::file::REDACTED) {
+        Some("url")
+    } else if r
+        .sentinels
+        .iter()
+        .any(|s| s.contains(super::file::REDACTED))
+    {
+        Some("sentinels")
+    } else {
+        None
+    };
+    if let Some(key) = placeholder {
         return Err(located(
             src,
-            &at("url"),
+            &at(key),
             format!(
                 "`{}` is the placeholder `config print` shows, not a password",
                 super::file::REDACTED
@@ -417,16 +516,30 @@ fn redis_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<Option<RedisConfig>
         ));
     }
     let config = RedisConfig {
-        url: r.url.clone(),
+        url: match r.url.as_str() {
+            // Sentinels without a URL: no password, database 0, no TLS (the host is
+            // never used: the sentinels name it).
+            "" => "redis://sentinel-named-master/".into(),
+            url => url.into(),
+        },
         prefix: r.prefix.clone(),
         timeout: r.timeout,
         resync: r.resync,
         max_pending: r.max_pending,
+        sentinels: r.sentinels.clone(),
+        master: r.master.clone(),
     };
     if let Err(e) = config.check() {
         let key = match e.to_string() {
-            m if m.contains("url") => "url",
+            m if m.contains("redis url") => "url",
             m if m.contains("prefix") => "prefix",
+            // Name the key that is set: a master without sentinels, or sentinels without
+            // (or with a bad) master.
+            m if m.contains("redis master") => "master",
+            m if m.contains("redis sentinel") => match &r.master {
+                Some(_) if m.contains("service name") => "master",
+                _ => "sentinels",
+            },
             _ => "timeout",
         };
         return Err(located(src, &at(key), e.to_string()));
@@ -592,6 +705,70 @@ mod tests {
 
         let typo = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://h\"\nprefx = \"x\"\n";
         assert!(plan(typo).is_err());
+    }
+
+    #[test]
+    fn redis_sentinels_are_validated_and_located() {
+        let base = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\n";
+        let ok = format!(
+            "{base}url = \"redis://:s3cret@ignored/2\"\nsentinels = [\"127.0.0.1:26379\", \"10.0.0.2:26379\"]\nmaster = \"mymaster\"\n"
+        );
+        let r = plan(&ok).unwrap().unwrap().redis.unwrap();
+        assert_eq!(r.sentinels, ["127.0.0.1:26379", "10.0.0.2:26379"]);
+        assert_eq!(r.master.as_deref(), Some("mymaster"));
+        // The URL is optional with sentinels (no password, database 0).
+        let bare = format!("{base}sentinels = [\"127.0.0.1:26379\"]\nmaster = \"mymaster\"\n");
+        assert!(plan(&bare).unwrap().unwrap().redis.is_some());
+
+        let line = |text: &str| plan(text).unwrap_err().position.map(|p| p.0);
+        let no_master = format!("{base}url = \"redis://h\"\nsentinels = [\"127.0.0.1:26379\"]\n");
+        assert_eq!(line(&no_master), Some(5));
+        let no_sentinels = format!("{base}url = \"redis://h\"\nmaster = \"mymaster\"\n");
+        assert_eq!(line(&no_sentinels), Some(5));
+        let bad_master = format!("{base}sentinels = [\"h:26379\"]\nmaster = \"my master\"\n");
+        assert_eq!(line(&bad_master), Some(5));
+        let no_port = format!("{base}sentinels = [\"h\"]\nmaster = \"m\"\n");
+        assert_eq!(line(&no_port), Some(4));
+        let secret = format!("{base}sentinels = [\"http://:p4ss@h:1\"]\nmaster = \"m\"\n");
+        let err = plan(&secret).unwrap_err();
+        assert_eq!(err.position.map(|p| p.0), Some(4), "{err}");
+        assert!(!err.message.contains("p4ss"), "{err}");
+
+        // `config print` hides a sentinel's password too.
+        let own = format!("{base}sentinels = [\"redis://:p4ss@h:26379\"]\nmaster = \"m\"\n");
+        let cfg = super::super::load::load_str(&own, "p.toml").unwrap();
+        let printed = toml::to_string(&cfg.blackbook).unwrap();
+        assert!(!printed.contains("p4ss"), "{printed}");
+        assert!(printed.contains("master = \"m\""), "{printed}");
+    }
+
+    #[test]
+    fn the_cluster_name_and_heartbeat_are_validated() {
+        let base = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://h\"\n";
+        let p = plan(base).unwrap().unwrap();
+        assert_eq!(p.cluster, ClusterPlan::default());
+        assert_eq!(p.cluster.heartbeat, Duration::from_secs(5));
+
+        let set = format!("{base}name = \"web-1\"\nheartbeat = \"2s\"\n");
+        let p = plan(&set).unwrap().unwrap();
+        assert_eq!(p.cluster.name.as_deref(), Some("web-1"));
+        assert_eq!(p.cluster.heartbeat, Duration::from_secs(2));
+
+        for bad in ["heartbeat = \"500ms\"", "heartbeat = \"2m\""] {
+            let err = plan(&format!("{base}{bad}\n")).unwrap_err();
+            assert_eq!(err.position.map(|p| p.0), Some(5), "{err}");
+            assert!(err.message.contains("heartbeat"), "{err}");
+        }
+        for bad in ["name = \"\"", "name = \"web 1\""] {
+            let err = plan(&format!("{base}{bad}\n")).unwrap_err();
+            assert_eq!(err.position.map(|p| p.0), Some(5), "{err}");
+            assert!(err.message.contains("name"), "{err}");
+        }
+        // Without Redis there is no cluster to report to: the defaults, unchecked.
+        let sqlite = plan("[blackbook]\nstorage = \"sqlite\"\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(sqlite.cluster, ClusterPlan::default());
     }
 
     #[test]

@@ -1,0 +1,261 @@
+//! Which Redis server to talk to now: the one in the URL, or the master that Redis Sentinel
+//! names for a service.
+//!
+//! With Sentinel the master can move: after a failover the old master is unreachable, or
+//! comes back as a replica that refuses writes (`READONLY`). Every connection therefore
+//! goes through [`Source::client`], which answers from a cache; the caller drops the cache
+//! with [`Source::invalidate`] whenever Redis fails (see `Shared::mark_down`), and the next
+//! connection asks the sentinels again. That is the resolution the Sentinel client
+//! guidelines describe: ask each sentinel in turn for `get-master-addr-by-name`, then
+//! confirm with `ROLE` on the answer (a sentinel cut off from its peers may still name the
+//! old master).
+//!
+//! The `redis` crate's own `sentinel` module is not used: its synchronous client connects
+//! without a timeout, and a guard must never wait longer than [`RedisConfig::timeout`] on
+//! a silent node.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use ::redis::{
+    Client, ConnectionAddr, ConnectionInfo, ErrorKind, IntoConnectionInfo, RedisError, RedisResult,
+    Role,
+};
+
+use super::RedisConfig;
+use crate::error::StateError;
+
+/// Where connections go.
+pub(crate) struct Source {
+    /// The server of the URL.
+    direct: Client,
+    /// When set, the master these sentinels name instead, cached until
+    /// [`Source::invalidate`].
+    sentinels: Option<Sentinels>,
+}
+
+/// A set of sentinels watching one service.
+pub(crate) struct Sentinels {
+    /// Asked in this order; the first that names a confirmed master wins.
+    nodes: Vec<ConnectionInfo>,
+    /// The service name (`sentinel monitor <name> …`).
+    master: String,
+    /// The URL's settings (database, user, password, TLS) for the data nodes: only the
+    /// address is replaced by the one the sentinels give.
+    data: ConnectionInfo,
+    /// Bound on each connect and each command while resolving.
+    timeout: Duration,
+    /// The confirmed master, until something fails. Held while resolving, so threads that
+    /// all find it empty ask the sentinels once, not once each.
+    current: Mutex<Option<Client>>,
+}
+
+impl Source {
+    /// Parses the URL and, with sentinels, their addresses and the service name; does not
+    /// connect. Errors never quote a URL (it may hold a password).
+    pub(crate) fn new(redis: &RedisConfig) -> Result<Source, StateError> {
+        let client = Client::open(redis.url.as_str())
+            .map_err(|e| StateError::Config(format!("redis url: {}", e.category())))?;
+        let master = redis.master.as_deref().map(str::trim);
+        if redis.sentinels.is_empty() {
+            return match master {
+                Some(_) => Err(StateError::Config(
+                    "redis master needs the sentinels that watch it".into(),
+                )),
+                None => Ok(Source {
+                    direct: client,
+                    sentinels: None,
+                }),
+            };
+        }
+        let master = match master {
+            Some(m) if !m.is_empty() && !m.contains(char::is_whitespace) => m.to_owned(),
+            _ => {
+                return Err(StateError::Config(
+                    "redis sentinels need the master's service name (a word)".into(),
+                ));
+            }
+        };
+        let nodes = redis
+            .sentinels
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                sentinel_node(s)
+                    .map_err(|why| StateError::Config(format!("redis sentinel #{}: {why}", i + 1)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Source {
+            sentinels: Some(Sentinels {
+                nodes,
+                master,
+                data: client.get_connection_info().clone(),
+                timeout: redis.timeout,
+                current: Mutex::new(None),
+            }),
+            direct: client,
+        })
+    }
+
+    /// The client for the server to talk to now: for Sentinel, the cached master, or the
+    /// one the sentinels name when nothing is cached.
+    pub(crate) fn client(&self) -> RedisResult<Client> {
+        match &self.sentinels {
+            None => Ok(self.direct.clone()),
+            Some(s) => {
+                let mut current = s.lock();
+                if let Some(client) = current.as_ref() {
+                    return Ok(client.clone());
+                }
+                let client = s.resolve()?;
+                *current = Some(client.clone());
+                Ok(client)
+            }
+        }
+    }
+
+    /// Redis failed: the master may have moved, so the next [`Source::client`] asks the
+    /// sentinels again. Nothing to forget for a direct server.
+    pub(crate) fn invalidate(&self) {
+        if let Some(s) = &self.sentinels {
+            s.lock().take();
+        }
+    }
+}
+
+impl Sentinels {
+    fn lock(&self) -> MutexGuard<'_, Option<Client>> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Asks each sentinel in turn; the error of the last one when none names a master.
+    fn resolve(&self) -> RedisResult<Client> {
+        let mut last = None;
+        for node in &self.nodes {
+            match self.ask(node) {
+                Ok(client) => return Ok(client),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| self.no_master("no sentinel configured")))
+    }
+
+    /// One sentinel's answer, confirmed by `ROLE` on the node it names.
+    fn ask(&self, node: &ConnectionInfo) -> RedisResult<Client> {
+        let mut conn = Client::open(node.clone())?.get_connection_with_timeout(self.timeout)?;
+        conn.set_read_timeout(Some(self.timeout))?;
+        conn.set_write_timeout(Some(self.timeout))?;
+        let named: Option<(String, u16)> = ::redis::cmd("SENTINEL")
+            .arg("get-master-addr-by-name")
+            .arg(&self.master)
+            .query(&mut conn)?;
+        let Some((host, port)) = named else {
+            return Err(self.no_master("the sentinel does not know the service"));
+        };
+        let client = Client::open(self.data.clone().set_addr(self.at(host.clone(), port)))?;
+        let mut data = client.get_connection_with_timeout(self.timeout)?;
+        data.set_read_timeout(Some(self.timeout))?;
+        data.set_write_timeout(Some(self.timeout))?;
+        // Right after a failover a sentinel may still name the old master, which now
+        // answers as a replica (or not at all): keep looking rather than write to it.
+        let role: Role = ::redis::cmd("ROLE").query(&mut data)?;
+        if !matches!(role, Role::Primary { .. }) {
+            return Err(self.no_master("the node the sentinel names is not a master"));
+        }
+        tracing::info!(
+            "black book: Redis Sentinel names {host}:{port} as the master of `{}`",
+            self.master
+        );
+        Ok(client)
+    }
+
+    /// The data node at `host:port`, with the URL's TLS settings.
+    fn at(&self, host: String, port: u16) -> ConnectionAddr {
+        match self.data.addr() {
+            ConnectionAddr::TcpTls {
+                insecure,
+                tls_params,
+                ..
+            } => ConnectionAddr::TcpTls {
+                host,
+                port,
+                insecure: *insecure,
+                tls_params: tls_params.clone(),
+            },
+            _ => ConnectionAddr::Tcp(host, port),
+        }
+    }
+
+    /// An outage-class error (see `is_outage`): retrying later may find the master.
+    fn no_master(&self, why: &'static str) -> RedisError {
+        RedisError::from((
+            ErrorKind::MasterNameNotFoundBySentinel,
+            why,
+            format!("service `{}`", self.master),
+        ))
+    }
+}
+
+/// A sentinel's address: `host:port`, or a `redis://`/`rediss://` URL for a sentinel with
+/// its own password or TLS. The reason never quotes the entry (a URL may hold a password).
+fn sentinel_node(entry: &str) -> Result<ConnectionInfo, String> {
+    let entry = entry.trim();
+    let url = if entry.contains("://") {
+        entry.to_owned()
+    } else {
+        // Sentinels listen on 26379, not the crate's default 6379: make the port explicit.
+        match entry.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+                format!("redis://{entry}")
+            }
+            _ => return Err("expected `host:port`".into()),
+        }
+    };
+    let info = url
+        .as_str()
+        .into_connection_info()
+        .map_err(|e| e.category().to_owned())?;
+    match info.addr() {
+        ConnectionAddr::Tcp(..) | ConnectionAddr::TcpTls { .. } => Ok(info),
+        _ => Err("a sentinel is reached over TCP".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentinel(list: &[&str], master: Option<&str>) -> Result<Source, StateError> {
+        Source::new(&RedisConfig {
+            sentinels: list.iter().map(|s| s.to_string()).collect(),
+            master: master.map(str::to_owned),
+            ..RedisConfig::new("redis://:s3cret@ignored/2")
+        })
+    }
+
+    #[test]
+    fn sentinel_settings_are_checked_without_quoting_passwords() {
+        let two = sentinel(&["127.0.0.1:26379", "[::1]:26380"], Some("mymaster")).unwrap();
+        assert_eq!(two.sentinels.map(|s| s.nodes.len()), Some(2));
+        assert!(sentinel(&["redis://:p4ss@s1:26379"], Some("mymaster")).is_ok());
+        assert!(sentinel(&[], None).is_ok_and(|s| s.sentinels.is_none()));
+        for (list, master) in [
+            (&["127.0.0.1:26379"][..], None),
+            (&["127.0.0.1:26379"][..], Some(" ")),
+            (&[][..], Some("mymaster")),
+            (&["127.0.0.1"][..], Some("mymaster")),
+            (&["http://u:p4ss@s1:1"][..], Some("mymaster")),
+        ] {
+            let err = sentinel(list, master).err().expect("refused");
+            assert!(!err.to_string().contains("p4ss"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_direct_source_always_answers_the_url() {
+        let s = Source::new(&RedisConfig::new("redis://127.0.0.1:1/")).unwrap();
+        s.invalidate();
+        let addr = s.client().unwrap().get_connection_info().addr().clone();
+        assert_eq!(addr, ConnectionAddr::Tcp("127.0.0.1".into(), 1));
+    }
+}
