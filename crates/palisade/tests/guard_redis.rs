@@ -97,6 +97,14 @@ fn redis_book(redis: &RedisServer, prefix: &str) -> String {
     )
 }
 
+/// The same, spelled as `[state] backend = "redis"`.
+fn state_table(redis: &RedisServer, prefix: &str) -> String {
+    format!(
+        "[state]\nbackend = \"redis\"\nurl = \"redis://127.0.0.1:{}/\"\nprefix = \"{prefix}\"\ntimeout = \"1s\"\n",
+        redis.port
+    )
+}
+
 async fn failed_login(guard: &GuardProcess, ip: &str) -> u16 {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -228,7 +236,7 @@ async fn good_login(guard: &GuardProcess, ip: &str) -> u16 {
 async fn login_networks_are_known_to_every_guard() {
     let redis = RedisServer::start();
     let upstream = TestUpstream::start();
-    let tail = format!("{}{LOGIN_ROUTE}", redis_book(&redis, "known"));
+    let tail = format!("{}{LOGIN_ROUTE}", state_table(&redis, "known"));
     let a = GuardProcess::start(bin(), &upstream.url(), GUARD, &tail);
     let b = GuardProcess::start(bin(), &upstream.url(), GUARD, &tail);
     // Alice's first login ever, through A: no alert (a first login is not news).

@@ -31,6 +31,10 @@ pub struct FileConfig {
     pub alerts: Vec<super::events::AlertFile>,
     /// The black book of banned clients.
     pub blackbook: super::protect::BlackbookFile,
+    /// `[state]`: `backend = "redis"` and the server, as an alternative to
+    /// `[blackbook] storage` + `[blackbook.redis]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<super::protect::StateFile>,
     /// Rate and connection limits.
     pub ratelimit: super::protect::RateLimitFile,
     /// Login monitoring (palisade-auth's own keys).

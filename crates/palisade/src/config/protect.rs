@@ -80,6 +80,18 @@ pub struct BlackbookFile {
     pub redis: Option<RedisFile>,
 }
 
+/// `[state]`: where the state every guard shares lives — the black book and, on Redis, the
+/// rate limits and login counts. `backend` is `[blackbook] storage`; for `redis` the other
+/// keys are those of `[blackbook.redis]` (one or the other, not both).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateFile {
+    /// `sqlite`, `memory` or `redis`.
+    pub backend: StorageFile,
+    /// The Redis server, for `backend = "redis"`.
+    #[serde(flatten)]
+    pub redis: RedisFile,
+}
+
 /// `[blackbook.redis]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -341,7 +353,29 @@ pub fn default_database(events_db: &Path) -> PathBuf {
 
 /// Validates `[blackbook]`; `None` when `enabled = false`.
 pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookPlan>, ConfigError> {
-    let b = &cfg.blackbook;
+    let merged;
+    let (b, table): (&BlackbookFile, &[&'static str]) = match &cfg.state {
+        None => (&cfg.blackbook, &["blackbook", "redis"]),
+        Some(state) => {
+            check_state_keys(src)?;
+            if cfg.blackbook.redis.is_some() {
+                return Err(located(
+                    src,
+                    &["blackbook", "redis"],
+                    "`[state]` and `[blackbook.redis]` both name the Redis server: keep one".into(),
+                ));
+            }
+            merged = BlackbookFile {
+                storage: state.backend,
+                redis: (state.backend == StorageFile::Redis
+                    || !state.redis.url.is_empty()
+                    || !state.redis.sentinels.is_empty())
+                .then(|| state.redis.clone()),
+                ..cfg.blackbook.clone()
+            };
+            (&merged, &["state"])
+        }
+    };
     if !b.enabled {
         return Ok(None);
     }
@@ -412,8 +446,8 @@ pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookP
             BanAnswer::Tarpit(b.tarpit_delay)
         }
     };
-    let redis = redis_plan(b, src)?;
-    let cluster = cluster_plan(b, src)?;
+    let redis = redis_plan(b, table, src)?;
+    let cluster = cluster_plan(b, table, src)?;
     let database = match b.storage {
         StorageFile::Memory | StorageFile::Redis => None,
         StorageFile::Sqlite => Some(
@@ -434,16 +468,21 @@ pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookP
 
 /// Validates `[blackbook.redis] name` and `heartbeat` (the section itself is checked by
 /// [`redis_plan`]).
-fn cluster_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<ClusterPlan, ConfigError> {
+fn cluster_plan(
+    b: &BlackbookFile,
+    table: &[&'static str],
+    src: &Source<'_>,
+) -> Result<ClusterPlan, ConfigError> {
     let Some(r) = &b.redis else {
         return Ok(ClusterPlan::default());
     };
-    let at = |k: &'static str| ["blackbook", "redis", k];
+    let at = |k: &'static str| [table, &[k]].concat();
+    let name = table.join(".");
     if !(Duration::from_secs(1)..=Duration::from_secs(60)).contains(&r.heartbeat) {
         return Err(located(
             src,
             &at("heartbeat"),
-            "`blackbook.redis.heartbeat` must be between 1s and 60s".into(),
+            format!("`{name}.heartbeat` must be between 1s and 60s"),
         ));
     }
     if let Some(name) = &r.name
@@ -455,7 +494,7 @@ fn cluster_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<ClusterPlan, Conf
         return Err(located(
             src,
             &at("name"),
-            "`blackbook.redis.name` must be 1 to 128 characters without spaces".into(),
+            format!("`{name}.name` must be 1 to 128 characters without spaces"),
         ));
     }
     Ok(ClusterPlan {
@@ -464,9 +503,70 @@ fn cluster_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<ClusterPlan, Conf
     })
 }
 
-/// Validates `[blackbook.redis]` against `storage`.
-fn redis_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<Option<RedisConfig>, ConfigError> {
-    let at = |k: &'static str| ["blackbook", "redis", k];
+/// The keys `[state]` takes. (Its struct flattens `[blackbook.redis]`'s, and serde's
+/// `deny_unknown_fields` does not see through a flatten: a typo is caught here instead.)
+const STATE_KEYS: &[&str] = &[
+    "backend",
+    "url",
+    "prefix",
+    "timeout",
+    "resync",
+    "max_pending",
+    "name",
+    "heartbeat",
+    "sentinels",
+    "master",
+];
+
+fn check_state_keys(src: &Source<'_>) -> Result<(), ConfigError> {
+    let Ok(doc) = src.text.parse::<toml::Table>() else {
+        return Ok(());
+    };
+    let Some(toml::Value::Table(state)) = doc.get("state") else {
+        return Ok(());
+    };
+    match state.keys().find(|k| !STATE_KEYS.contains(&k.as_str())) {
+        Some(k) => Err(located(
+            src,
+            &["state", k],
+            format!(
+                "unknown key `{k}` in `[state]`; expected one of {}",
+                STATE_KEYS.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Validates `[blackbook.redis]` (or `[state]`) against `storage` (or `backend`).
+fn redis_plan(
+    b: &BlackbookFile,
+    table: &[&'static str],
+    src: &Source<'_>,
+) -> Result<Option<RedisConfig>, ConfigError> {
+    let at = |k: &'static str| [table, &[k]].concat();
+    let name = table.join(".");
+    if table == ["state"] {
+        match (b.storage, &b.redis) {
+            (StorageFile::Redis, Some(r)) if !r.url.is_empty() || !r.sentinels.is_empty() => {}
+            (StorageFile::Redis, _) => {
+                return Err(located(
+                    src,
+                    &["state", "backend"],
+                    "`backend = \"redis\"` needs `url = \"redis://host:6379\"` (or `sentinels`)"
+                        .into(),
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(located(
+                    src,
+                    &["state", "url"],
+                    "Redis keys are set in `[state]` but `backend` is not `\"redis\"`".into(),
+                ));
+            }
+            (_, None) => return Ok(None),
+        }
+    }
     let r = match (b.storage, &b.redis) {
         // With sentinels the URL only carries the database, password and TLS.
         (StorageFile::Redis, Some(r)) if !r.url.is_empty() || !r.sentinels.is_empty() => r,
@@ -512,7 +612,7 @@ fn redis_plan(b: &BlackbookFile, src: &Source<'_>) -> Result<Option<RedisConfig>
         return Err(located(
             src,
             &at("timeout"),
-            "`blackbook.redis.timeout` is at most 5s: requests wait up to this long".into(),
+            format!("`{name}.timeout` is at most 5s: requests wait up to this long"),
         ));
     }
     let config = RedisConfig {
@@ -675,6 +775,46 @@ mod tests {
                 text,
             },
         )
+    }
+
+    #[test]
+    fn the_state_table_is_the_same_redis_black_book() {
+        let ok = "[state]\nbackend = \"redis\"\nurl = \"redis://pal:s3cret@cache:6380/1\"\nprefix = \"shop\"\ntimeout = \"80ms\"\nheartbeat = \"2s\"\n";
+        let p = plan(ok).unwrap().unwrap();
+        let r = p.redis.expect("a Redis black book");
+        assert_eq!(r.prefix, "shop");
+        assert_eq!(r.timeout, Duration::from_millis(80));
+        assert_eq!(p.cluster.heartbeat, Duration::from_secs(2));
+        assert!(p.database.is_none());
+        let sqlite = plan("[state]\nbackend = \"sqlite\"\n").unwrap().unwrap();
+        assert!(sqlite.redis.is_none() && sqlite.database.is_some());
+        for (text, line, needle) in [
+            ("[state]\nbackend = \"redis\"\n", 2, "needs `url"),
+            (
+                "[state]\nbackend = \"redis\"\nurl = \"redis://h\"\nprefx = \"x\"\n",
+                4,
+                "unknown key `prefx`",
+            ),
+            (
+                "[state]\nbackend = \"memory\"\nurl = \"redis://h\"\n",
+                3,
+                "not `\"redis\"`",
+            ),
+            (
+                "[state]\nbackend = \"redis\"\nurl = \"redis://h\"\ntimeout = \"9s\"\n",
+                4,
+                "`state.timeout` is at most 5s",
+            ),
+            (
+                "[state]\nbackend = \"redis\"\nurl = \"redis://h\"\n[blackbook.redis]\nurl = \"redis://h\"\n",
+                4,
+                "keep one",
+            ),
+        ] {
+            let err = plan(text).unwrap_err();
+            assert!(err.message.contains(needle), "{text}: {err}");
+            assert_eq!(err.position.map(|p| p.0), Some(line), "{text}: {err}");
+        }
     }
 
     #[test]
