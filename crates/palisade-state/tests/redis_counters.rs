@@ -312,3 +312,57 @@ async fn login_networks_and_report_links_are_shared() {
         "the reported network is no longer trusted"
     );
 }
+
+/// The setup the docs recommend: palisade's own ACL user, limited to its keys and channels.
+/// Everything works through it; a wrong password is refused without the password in the
+/// error, and the state still starts (serving from its local copy).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acl_user_limited_to_palisade_keys_is_enough() {
+    let server = Server::with_acl_user("s3cret-pw");
+    let url = format!("redis://palisade:s3cret-pw@127.0.0.1:{}/", server.port);
+    let (a, b) = (guard(&url, "acl"), guard(&url, "acl"));
+    let quota = Quota::new("api", 1, Duration::from_secs(60), 1).unwrap();
+    assert_eq!(
+        a.rate_limit(&[&quota], ip("192.0.2.5"), 64).await.unwrap(),
+        None
+    );
+    assert!(
+        b.rate_limit(&[&quota], ip("192.0.2.5"), 64)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    a.tally(&[count("auth:ip:192.0.2.5", 10)]).await.unwrap();
+    let o = Offence::new(ip("192.0.2.6"), Category::Scanner, "probe");
+    a.record_async(&o, Timestamp::now()).await.unwrap();
+    assert!(
+        a.record_async(&o, Timestamp::now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The ban reaches the other guard through the channel the user may subscribe to.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while !b.check(ip("192.0.2.6"), Timestamp::now()).is_banned() {
+        assert!(Instant::now() < deadline, "the ban reached B");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(a.health().connected && b.health().connected);
+    assert_eq!(a.health().outages, 0);
+
+    let wrong = format!("redis://palisade:not-it@127.0.0.1:{}/", server.port);
+    let err = RedisState::connect(
+        RedisConfig::new(wrong.as_str()),
+        BookConfig::default(),
+        Timestamp::now(),
+    )
+    .err()
+    .expect("a wrong password is refused");
+    assert!(!err.to_string().contains("not-it"), "{err}");
+    let c = guard(&wrong, "acl");
+    assert!(
+        !c.health().connected,
+        "started anyway, serving its local copy"
+    );
+    assert!(c.rate_limit(&[&quota], ip("192.0.2.7"), 64).await.is_err());
+}

@@ -92,6 +92,25 @@ impl Drop for RedisServer {
 }
 
 impl RedisServer {
+    /// Starts one on a free port that only lets in the ACL user `palisade` with `password`,
+    /// limited to palisade's keys and channels (`~palisade:*`, `&palisade:*`): the setup
+    /// the docs recommend. The default user is off.
+    pub fn with_acl_user(password: &str) -> RedisServer {
+        let args = [
+            "--user",
+            "default",
+            "off",
+            "--user",
+            "palisade",
+            "on",
+            &format!(">{password}"),
+            "~palisade:*",
+            "&palisade:*",
+            "+@all",
+        ];
+        spawn_and_wait(free_port(), &args.map(String::from), None)
+    }
+
     /// Starts a replica of the server on `master` (a port on 127.0.0.1), on a free port,
     /// and waits until it answers PING (not until it has synced: ask `INFO replication`).
     pub fn replica_of(master: u16) -> RedisServer {

@@ -524,7 +524,6 @@ impl Shared {
     /// What `record` answers without Redis: `Err(answer)` when nothing needs counting (no
     /// weight, allowlisted, already banned: no round trip per request of a banned attacker)
     /// or Redis is down (scored locally); otherwise the client network and weight to send.
-    #[allow(clippy::result_large_err)]
     fn record_plan(
         &self,
         offence: &Offence,
