@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use palisade_core::{Category, Timestamp};
 use palisade_state::{BanRequest, BanSource, BookConfig, Offence, RedisConfig, RedisState, State};
+use palisade_test_support::eventually;
 use palisade_test_support::redis::RedisServer as Server;
 
 fn config(url: &str, prefix: &str) -> RedisConfig {
@@ -35,20 +36,6 @@ fn ip(s: &str) -> IpAddr {
 
 fn net(s: &str) -> palisade_state::IpNet {
     palisade_state::net::parse_target(s).unwrap()
-}
-
-/// Polls `cond` until it holds or `within` passes; true when it held.
-fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn banned(state: &RedisState, addr: &str) -> bool {

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use ::redis::{Client, Connection, RedisResult};
 use palisade_core::{Category, Timestamp};
 use palisade_state::{BanRequest, BanSource, BookConfig, Offence, RedisConfig, RedisState, State};
+use palisade_test_support::eventually;
 use palisade_test_support::redis::{RedisSentinel, RedisServer};
 
 const PREFIX: &str = "failover";
@@ -56,20 +57,6 @@ fn ban(state: &RedisState, addr: &str) {
             Timestamp::now(),
         )
         .expect("a ban is answered, Redis or not");
-}
-
-/// Polls `cond` until it holds or `within` passes; true when it held.
-fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// A plain connection to 127.0.0.1:`port`; an error while a node is busy failing over.

@@ -20,7 +20,21 @@ pub use events::{stored_events, wait_stored_events};
 pub use guard::{GuardProcess, free_port};
 pub use raw::{RawResponse, raw_get};
 pub use tls::SelfSigned;
-pub use upstream::{LOGIN_PASSWORD, PAGE_SCRIPTS, STACK_TRACE, TestUpstream};
+pub use upstream::{LOGIN_PASSWORD, LOGIN_ROUTE, PAGE_SCRIPTS, STACK_TRACE, TestUpstream};
+
+/// Polls `cond` every 10 ms until it holds or `within` passes; true when it held.
+pub fn eventually(within: std::time::Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if cond() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
 
 /// The twelve headers `helmet()` (8.3) sends with no options, in its order (as in
 /// shared/data/helmet-defaults.json).

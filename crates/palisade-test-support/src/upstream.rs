@@ -113,6 +113,16 @@ fn app() -> Router {
 /// The one password `/login` accepts.
 pub const LOGIN_PASSWORD: &str = "correct horse battery staple";
 
+/// The `[[auth.login]]` route that watches this app's `/login` (a failure redirects to
+/// `/login?error=1`): ten failures from one IP ban it.
+pub const LOGIN_ROUTE: &str = r#"
+[[auth.login]]
+path = "/login"
+username = "form:username"
+password = "form:password"
+success = { status = [302], location_not = "/login?error" }
+"#;
+
 /// `POST /login` (form `username`, `password`): `302 /home` for [`LOGIN_PASSWORD`], else
 /// `302 /login?error=1` — the shape of most server-rendered apps' logins.
 async fn login(body: Bytes) -> Response {

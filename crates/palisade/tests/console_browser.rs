@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use palisade_test_support::browser::{Browser, screenshot_dir};
 use palisade_test_support::console::status_through_guard;
-use palisade_test_support::{GuardProcess, TestUpstream};
+use palisade_test_support::{GuardProcess, LOGIN_ROUTE, TestUpstream};
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_palisade"))
@@ -21,15 +21,6 @@ fn bin() -> &'static Path {
 const TOKEN: &str = "browser-test-token-0123456789";
 const ADMIN: &str = "token = \"browser-test-token-0123456789\"";
 const TRUST_LOCAL: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
-
-/// The login form the guard watches (as in `guard_auth.rs`): ten failures from one IP ban it.
-const LOGIN_ROUTE: &str = r#"
-[[auth.login]]
-path = "/login"
-username = "form:username"
-password = "form:password"
-success = { status = [302], location_not = "/login?error" }
-"#;
 
 /// Every test's ceiling: a hung browser or guard fails the test, and dropping the future kills
 /// both.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use palisade_test_support::{GuardProcess, LOGIN_PASSWORD, TestUpstream, free_port};
+use palisade_test_support::{GuardProcess, LOGIN_PASSWORD, LOGIN_ROUTE, TestUpstream, free_port};
 use serde_json::Value;
 
 fn bin() -> &'static Path {
@@ -14,14 +14,6 @@ fn bin() -> &'static Path {
 }
 
 const TRUST_LOCAL: &str = "trusted_proxies = [\"127.0.0.1/32\"]";
-
-const LOGIN_ROUTE: &str = r#"
-[[auth.login]]
-path = "/login"
-username = "form:username"
-password = "form:password"
-success = { status = [302], location_not = "/login?error" }
-"#;
 
 async fn login(
     client: &reqwest::Client,

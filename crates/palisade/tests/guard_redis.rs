@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use palisade_test_support::console::status_through_guard;
 use palisade_test_support::redis::RedisServer;
-use palisade_test_support::{GuardProcess, TestUpstream};
+use palisade_test_support::{GuardProcess, LOGIN_PASSWORD, LOGIN_ROUTE, TestUpstream};
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_palisade"))
@@ -80,14 +80,6 @@ async fn a_ban_on_one_guard_is_refused_by_the_other_within_a_second() {
     }
 }
 
-const LOGIN_ROUTE: &str = r#"
-[[auth.login]]
-path = "/login"
-username = "form:username"
-password = "form:password"
-success = { status = [302], location_not = "/login?error" }
-"#;
-
 /// A Redis black book with a generous timeout: these tests are about what is shared, and a
 /// loaded test machine must not turn a slow answer into an outage.
 fn redis_book(redis: &RedisServer, prefix: &str) -> String {
@@ -105,19 +97,24 @@ fn state_table(redis: &RedisServer, prefix: &str) -> String {
     )
 }
 
-async fn failed_login(guard: &GuardProcess, ip: &str) -> u16 {
+/// A login as alice through `guard` from `ip`; the status the client got.
+async fn login(guard: &GuardProcess, ip: &str, password: &str) -> u16 {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
         .post(format!("{}/login", guard.url()))
         .header("x-forwarded-for", ip)
-        .form(&[("username", "alice"), ("password", "not-alices-password")])
+        .form(&[("username", "alice"), ("password", password)])
         .send()
         .await
         .unwrap()
         .status()
         .as_u16()
+}
+
+async fn failed_login(guard: &GuardProcess, ip: &str) -> u16 {
+    login(guard, ip, "not-alices-password").await
 }
 
 /// The `brute_force` events about `ip` a guard stored.
@@ -215,21 +212,7 @@ async fn a_rate_limit_is_shared_by_two_guards() {
 }
 
 async fn good_login(guard: &GuardProcess, ip: &str) -> u16 {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}/login", guard.url()))
-        .header("x-forwarded-for", ip)
-        .form(&[
-            ("username", "alice"),
-            ("password", palisade_test_support::LOGIN_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    login(guard, ip, LOGIN_PASSWORD).await
 }
 
 #[tokio::test]

@@ -192,6 +192,29 @@ fn cut(name: &str) -> &str {
 }
 
 impl RedisState {
+    /// Runs one of the counters' scripts with `keys` and numeric `args` on the I/O thread;
+    /// the answer is a list of integers.
+    async fn numbers(
+        &self,
+        script: fn(&CounterScripts) -> &Script,
+        keys: Vec<String>,
+        args: Vec<u64>,
+    ) -> Result<Vec<i64>, StateError> {
+        self.shared
+            .run(move |s, mut conn| async move {
+                let mut call = script(&s.counters).prepare_invoke();
+                for k in &keys {
+                    call.key(k);
+                }
+                for a in &args {
+                    call.arg(a);
+                }
+                call.invoke_async(&mut conn).await
+            })
+            .await
+            .map_err(StateError::Redis)
+    }
+
     /// One request from `ip` against `quotas` (the global quota, then a route's), shared
     /// by every guard: `None` when all allow. An error (Redis down, slow or refusing) means
     /// "decide locally"; it costs at most the configured timeout, and nothing while Redis
@@ -214,20 +237,7 @@ impl RedisState {
             .iter()
             .flat_map(|q| [micros(q.interval()), micros(q.window())])
             .collect();
-        let answer: Vec<i64> = self
-            .shared
-            .run(move |s, mut conn| async move {
-                let mut call = s.counters.gcra.prepare_invoke();
-                for k in &keys {
-                    call.key(k);
-                }
-                for a in &args {
-                    call.arg(a);
-                }
-                call.invoke_async(&mut conn).await
-            })
-            .await
-            .map_err(StateError::Redis)?;
+        let answer = self.numbers(|c| &c.gcra, keys, args).await?;
         Ok(match answer.as_slice() {
             [i, reset, retry] if *i >= 1 => Some(Refusal {
                 index: usize::try_from(*i - 1).unwrap_or(0),
@@ -253,20 +263,7 @@ impl RedisState {
             args.push(ms(c.window).max(1));
             args.push(u64::from(c.threshold.max(1)));
         }
-        let answer: Vec<i64> = self
-            .shared
-            .run(move |s, mut conn| async move {
-                let mut call = s.counters.tally.prepare_invoke();
-                for k in &keys {
-                    call.key(k);
-                }
-                for a in &args {
-                    call.arg(a);
-                }
-                call.invoke_async(&mut conn).await
-            })
-            .await
-            .map_err(StateError::Redis)?;
+        let answer = self.numbers(|c| &c.tally, keys, args).await?;
         Ok(answer
             .chunks_exact(2)
             .map(|pair| Tally {
