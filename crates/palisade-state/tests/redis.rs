@@ -340,3 +340,57 @@ fn a_stalled_redis_times_out_a_write_in_flight() {
     .unwrap();
     assert!(cli.get(net("192.0.2.41")).is_some());
 }
+
+/// A Redis restarted without persistence comes back empty: the guards write their active
+/// bans back rather than lifting them all, and a book emptied on purpose stays empty.
+#[test]
+fn a_redis_that_lost_the_book_gets_it_back_from_the_guards() {
+    let server = Server::start();
+    let port = server.port;
+    let url = server.url();
+    let (a, b) = (guard(&server, "lost"), guard(&server, "lost"));
+    a.ban(
+        BanRequest::permanent(net("203.0.113.77"), BanSource::Manual, "before"),
+        Timestamp::now(),
+    )
+    .unwrap();
+    a.ban(
+        BanRequest::permanent(net("203.0.113.78"), BanSource::Manual, "lifted"),
+        Timestamp::now(),
+    )
+    .unwrap();
+    assert!(eventually(Duration::from_secs(1), || banned(
+        &b,
+        "203.0.113.77"
+    ) && banned(
+        &b,
+        "203.0.113.78"
+    )));
+    // Lifted on purpose while Redis is up: gone everywhere, and it stays gone.
+    a.unban(net("203.0.113.78"), Timestamp::now()).unwrap();
+    assert!(eventually(Duration::from_secs(1), || !banned(
+        &b,
+        "203.0.113.78"
+    )));
+
+    server.stop();
+    let _server = Server::on(port);
+    assert!(eventually(Duration::from_secs(10), || {
+        a.health().reseeds + b.health().reseeds >= 1 && a.health().connected && b.health().connected
+    }));
+    for g in [&a, &b] {
+        assert!(banned(g, "203.0.113.77"), "still refused after the restart");
+        assert!(!banned(g, "203.0.113.78"), "an unban is not undone");
+    }
+    let cli = RedisState::connect(
+        config(&url, "lost"),
+        BookConfig::default(),
+        Timestamp::now(),
+    )
+    .unwrap();
+    assert!(
+        cli.get(net("203.0.113.77")).is_some(),
+        "Redis has the book again"
+    );
+    assert!(cli.get(net("203.0.113.78")).is_none());
+}

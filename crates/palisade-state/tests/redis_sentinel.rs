@@ -70,7 +70,7 @@ fn connect(port: u16) -> RedisResult<Connection> {
 /// The ban entry for `addr` exists on the server at `port` (read directly, not through
 /// palisade).
 fn stored_on(port: u16, addr: &str) -> bool {
-    let key = format!("palisade:{PREFIX}:ban:{}", net(addr));
+    let key = format!("palisade:{{{PREFIX}}}:ban:{}", net(addr));
     connect(port)
         .and_then(|mut c| ::redis::cmd("EXISTS").arg(key).query::<bool>(&mut c))
         .unwrap_or(false)

@@ -2,7 +2,7 @@
 //! and [`cluster_status`] reads them back with the server's health, for
 //! `palisade cluster status`.
 //!
-//! Layout under `palisade:<prefix>:` (beside the black book's, see [`scripts`](super)):
+//! Layout under `palisade:{<prefix>}:` (beside the black book's, see [`scripts`](super)):
 //! `guard:<name>` is a hash of the last beat, expiring a few intervals after the guard
 //! stops; `guards` is a sorted set of names scored by the ms of their last beat, kept a day,
 //! so a guard whose hash expired is still reported, as gone, with when it was last seen.

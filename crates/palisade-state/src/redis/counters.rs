@@ -1,7 +1,7 @@
 //! Counters shared by every guard: GCRA rate limits and sliding-window counts (login
 //! failures), each decision one `EVALSHA` on the I/O thread (see [`aio`](super::aio)).
 //!
-//! Layout under `palisade:<prefix>:`
+//! Layout under `palisade:{<prefix>}:`
 //!
 //! | key | type | holds |
 //! | --- | --- | --- |

@@ -6,7 +6,7 @@
 //! [`State::check`] only reads the local in-memory black book, exactly as the other
 //! backends do: a banned client is refused without a network round trip. The local copy is
 //! kept current by a background thread subscribed to the deployment's channel
-//! (`palisade:<prefix>:book`), which carries every changed entry, and by a full resync every
+//! (`palisade:{<prefix>}:book`), which carries every changed entry, and by a full resync every
 //! [`RedisConfig::resync`] and after every reconnect.
 //!
 //! # Writes
@@ -48,11 +48,13 @@ mod cluster;
 mod counters;
 pub use counters::{KnownLogin, MAX_NAME as MAX_COUNT_NAME, Refusal, Tally, WindowCount};
 mod scripts;
+mod shards;
 mod source;
 mod sync;
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
@@ -91,7 +93,7 @@ const POOL: usize = 8;
 pub struct RedisConfig {
     /// `redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS.
     pub url: String,
-    /// Namespaces the keys (`palisade:<prefix>:…`) so deployments can share a server.
+    /// Namespaces the keys (`palisade:{<prefix>}:…`) so deployments can share a server.
     /// Default `default`.
     pub prefix: String,
     /// Bound on connecting and on each command. Default 50 ms.
@@ -108,6 +110,14 @@ pub struct RedisConfig {
     /// The service name the sentinels monitor (`sentinel monitor <name> …`); required
     /// with `sentinels`. Default none.
     pub master: Option<String>,
+    /// Redis Cluster seed nodes (`host:port`), asked for the master of the deployment's
+    /// slot (every key shares the hash tag `{prefix}`). Empty (the default): not a
+    /// cluster. The URL then only supplies the password and TLS; not with `sentinels`.
+    pub cluster: Vec<String>,
+    /// A PEM bundle of the CA certificates trusted for `rediss://` (the data nodes, and
+    /// sentinels reached over `rediss://`), in place of the system roots: for a Redis
+    /// whose certificate comes from a private CA. Default none (the system roots).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl RedisConfig {
@@ -121,15 +131,18 @@ impl RedisConfig {
             max_pending: 10_000,
             sentinels: Vec::new(),
             master: None,
+            cluster: Vec::new(),
+            ca_file: None,
         }
     }
 }
 
 impl RedisConfig {
     /// Checks the settings without connecting: a URL the client accepts, timeouts above
-    /// zero, sentinel addresses with a service name. The error never quotes the URL (it
-    /// may hold a password).
+    /// zero, sentinel addresses with a service name, a readable `ca_file` only with
+    /// `rediss://`. The error never quotes the URL (it may hold a password).
     pub fn check(&self) -> Result<(), StateError> {
+        // Also reads `ca_file`, and refuses one with a plain `redis://` URL.
         Source::new(self)?;
         if self.timeout.is_zero() || self.resync.is_zero() {
             return Err(StateError::Config(
@@ -167,6 +180,8 @@ impl std::fmt::Debug for RedisConfig {
                     .collect::<Vec<_>>(),
             )
             .field("master", &self.master)
+            .field("cluster", &self.cluster)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -201,6 +216,9 @@ pub struct RedisHealth {
     pub dropped: u64,
     /// Full resyncs done.
     pub resyncs: u64,
+    /// Times Redis had lost the book (restarted without persistence, flushed, or failed
+    /// over to a replica that had not synced) and this guard wrote its copy back.
+    pub reseeds: u64,
 }
 
 /// A write waiting for Redis to come back.
@@ -226,6 +244,11 @@ pub(crate) struct Shared {
     outages: AtomicU64,
     dropped: AtomicU64,
     resyncs: AtomicU64,
+    /// The book's epoch as last read from Redis (see [`Keys::epoch`]): a different or
+    /// missing one means Redis lost the book.
+    epoch: Mutex<Option<String>>,
+    /// Times the book was written back to a Redis that had lost it.
+    reseeds: AtomicU64,
     /// A resync happened since the last `refresh` call.
     reloaded: AtomicBool,
     stop: AtomicBool,
@@ -288,6 +311,7 @@ impl RedisState {
             pending: s.lock_pending().len(),
             dropped: s.dropped.load(Ordering::Relaxed),
             resyncs: s.resyncs.load(Ordering::Relaxed),
+            reseeds: s.reseeds.load(Ordering::Relaxed),
         }
     }
 
@@ -323,6 +347,10 @@ fn is_outage(e: &RedisError) -> bool {
         // The master was demoted to a replica by a failover: the writes belong elsewhere,
         // so treat it as lost and ask the sentinels again.
         || e.code() == Some("READONLY")
+        // Redis Cluster: the slot moved (failover, resharding) or the cluster is
+        // reconfiguring; ask the seeds again for the master of palisade's slot.
+        || e.kind() == ErrorKind::ClusterConnectionNotFound
+        || matches!(e.code(), Some("MOVED" | "ASK" | "CLUSTERDOWN" | "TRYAGAIN"))
 }
 
 impl Shared {
@@ -349,6 +377,8 @@ impl Shared {
             outages: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             resyncs: AtomicU64::new(0),
+            epoch: Mutex::new(None),
+            reseeds: AtomicU64::new(0),
             reloaded: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             io: OnceLock::new(),

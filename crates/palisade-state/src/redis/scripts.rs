@@ -1,7 +1,7 @@
 //! The key layout and the Lua scripts that change it: one round trip per write, atomic
 //! across guards, each publishing the changed entry.
 //!
-//! Layout under `palisade:<prefix>:`
+//! Layout under `palisade:{<prefix>}:`
 //!
 //! | key | type | holds |
 //! | --- | --- | --- |
@@ -33,9 +33,11 @@ pub(crate) struct Keys {
 }
 
 impl Keys {
+    /// The prefix is a hash tag (`palisade:{shop}:…`): every key of a deployment hashes to
+    /// one Redis Cluster slot, so scripts may touch several at once (see `shards`).
     pub(crate) fn new(prefix: &str) -> Self {
         Keys {
-            base: format!("palisade:{prefix}:"),
+            base: format!("palisade:{{{prefix}}}:"),
         }
     }
 
@@ -57,6 +59,12 @@ impl Keys {
 
     pub(crate) fn channel(&self) -> String {
         format!("{}book", self.base)
+    }
+
+    /// Who created the book in this Redis (a random word, set once): if it changes or
+    /// vanishes, Redis lost the book and the guards' copies are written back.
+    pub(crate) fn epoch(&self) -> String {
+        format!("{}epoch", self.base)
     }
 
     /// A shared rate limit's bucket (see `counters`).

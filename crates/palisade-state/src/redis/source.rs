@@ -14,15 +14,18 @@
 //! without a timeout, and a guard must never wait longer than [`RedisConfig::timeout`] on
 //! a silent node.
 
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use ::redis::{
     Client, ConnectionAddr, ConnectionInfo, ErrorKind, IntoConnectionInfo, RedisError, RedisResult,
-    Role,
+    Role, TlsCertificates,
 };
 
 use super::RedisConfig;
+use super::scripts::Keys;
+use super::shards::{Shards, with_host};
 use crate::error::StateError;
 
 /// Where connections go.
@@ -32,6 +35,9 @@ pub(crate) struct Source {
     /// When set, the master these sentinels name instead, cached until
     /// [`Source::invalidate`].
     sentinels: Option<Sentinels>,
+    /// When set, the Redis Cluster master of the deployment's slot instead (see
+    /// [`Shards`]), cached likewise.
+    shards: Option<Shards>,
 }
 
 /// A set of sentinels watching one service.
@@ -56,7 +62,21 @@ impl Source {
     pub(crate) fn new(redis: &RedisConfig) -> Result<Source, StateError> {
         let client = Client::open(redis.url.as_str())
             .map_err(|e| StateError::Config(format!("redis url: {}", e.category())))?;
+        let roots = match &redis.ca_file {
+            Some(path) => Some(ca_roots(path, client.get_connection_info())?),
+            None => None,
+        };
+        // Every connection starts from this client (or, with Sentinel, from its
+        // `ConnectionInfo`, TLS settings included), so the CA reaches the pooled
+        // connections, the subscriber and the async manager alike.
+        let client = match &roots {
+            Some(tls) => trusting(client.get_connection_info().clone(), tls)?,
+            None => client,
+        };
         let master = redis.master.as_deref().map(str::trim);
+        if !redis.cluster.is_empty() {
+            return cluster_source(redis, client, master.is_some());
+        }
         if redis.sentinels.is_empty() {
             return match master {
                 Some(_) => Err(StateError::Config(
@@ -65,6 +85,7 @@ impl Source {
                 None => Ok(Source {
                     direct: client,
                     sentinels: None,
+                    shards: None,
                 }),
             };
         }
@@ -81,8 +102,16 @@ impl Source {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                sentinel_node(s)
-                    .map_err(|why| StateError::Config(format!("redis sentinel #{}: {why}", i + 1)))
+                let node = sentinel_node(s).map_err(|why| {
+                    StateError::Config(format!("redis sentinel #{}: {why}", i + 1))
+                })?;
+                // A sentinel behind TLS is most likely under the same private CA.
+                match (&roots, node.addr()) {
+                    (Some(tls), ConnectionAddr::TcpTls { .. }) => {
+                        Ok(trusting(node, tls)?.get_connection_info().clone())
+                    }
+                    _ => Ok::<_, StateError>(node),
+                }
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Source {
@@ -93,6 +122,7 @@ impl Source {
                 timeout: redis.timeout,
                 current: Mutex::new(None),
             }),
+            shards: None,
             direct: client,
         })
     }
@@ -100,6 +130,9 @@ impl Source {
     /// The client for the server to talk to now: for Sentinel, the cached master, or the
     /// one the sentinels name when nothing is cached.
     pub(crate) fn client(&self) -> RedisResult<Client> {
+        if let Some(shards) = &self.shards {
+            return shards.client();
+        }
         match &self.sentinels {
             None => Ok(self.direct.clone()),
             Some(s) => {
@@ -117,6 +150,9 @@ impl Source {
     /// Redis failed: the master may have moved, so the next [`Source::client`] asks the
     /// sentinels again. Nothing to forget for a direct server.
     pub(crate) fn invalidate(&self) {
+        if let Some(shards) = &self.shards {
+            shards.invalidate();
+        }
         if let Some(s) = &self.sentinels {
             s.lock().take();
         }
@@ -194,6 +230,100 @@ impl Sentinels {
             format!("service `{}`", self.master),
         ))
     }
+}
+
+/// The CA certificates of `ca_file`, trusted instead of the system roots.
+struct CaRoots<'a> {
+    /// For errors.
+    path: &'a Path,
+    /// The PEM bundle.
+    pem: Vec<u8>,
+}
+
+/// Reads `ca_file` for a client of `url`. Refused unless `url` is TLS, before the file is
+/// read: a CA for a plain-text connection means the operator meant TLS, and ignoring it
+/// would send the password in the clear. Errors name the path, never the URL.
+fn ca_roots<'a>(path: &'a Path, url: &ConnectionInfo) -> Result<CaRoots<'a>, StateError> {
+    if !matches!(url.addr(), ConnectionAddr::TcpTls { .. }) {
+        return Err(StateError::Config("ca_file needs a rediss:// url".into()));
+    }
+    let pem = std::fs::read(path)
+        .map_err(|e| StateError::Config(format!("redis ca_file {}: {e}", path.display())))?;
+    // An empty trust store would only fail later, at every handshake, with a vaguer error.
+    if !pem
+        .windows(CERT_HEADER.len())
+        .any(|w| w == CERT_HEADER.as_bytes())
+    {
+        return Err(StateError::Config(format!(
+            "redis ca_file {}: no PEM certificate in it",
+            path.display()
+        )));
+    }
+    Ok(CaRoots { path, pem })
+}
+
+const CERT_HEADER: &str = "-----BEGIN CERTIFICATE-----";
+
+/// A client for `info` (a `rediss://` address) that trusts only `roots`.
+fn trusting(info: ConnectionInfo, roots: &CaRoots<'_>) -> Result<Client, StateError> {
+    let certs = TlsCertificates {
+        client_tls: None,
+        root_cert: Some(roots.pem.clone()),
+    };
+    // The crate's error here is about the PEM (a certificate it cannot parse), never the
+    // URL.
+    Client::build_with_tls(info, certs)
+        .map_err(|e| StateError::Config(format!("redis ca_file {}: {e}", roots.path.display())))
+}
+
+/// A Redis Cluster source: the seed nodes (`host:port`) with the URL's password and TLS,
+/// asked for the master of the deployment's slot. Errors never quote an entry.
+fn cluster_source(redis: &RedisConfig, client: Client, master: bool) -> Result<Source, StateError> {
+    if !redis.sentinels.is_empty() || master {
+        return Err(StateError::Config(
+            "redis cluster: a cluster is not behind sentinels; set `cluster` or `sentinels`, not both"
+                .into(),
+        ));
+    }
+    let data = client.get_connection_info().clone();
+    if data.redis_settings().db() != 0 {
+        return Err(StateError::Config(
+            "redis cluster: a cluster has only database 0; drop the /N from the url".into(),
+        ));
+    }
+    let seeds = redis
+        .cluster
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            match entry.trim().rsplit_once(':') {
+                Some((host, port)) if !host.is_empty() => match port.parse::<u16>() {
+                    Ok(port) => Ok(data.clone().set_addr(with_host(
+                        data.addr(),
+                        host.trim_matches(['[', ']']).to_owned(),
+                        port,
+                    ))),
+                    Err(_) => Err(()),
+                },
+                _ => Err(()),
+            }
+            .map_err(|()| {
+                StateError::Config(format!(
+                    "redis cluster node #{}: expected `host:port`",
+                    i + 1
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Source {
+        shards: Some(Shards::new(
+            seeds,
+            Keys::new(&redis.prefix).index(),
+            redis.timeout,
+        )),
+        sentinels: None,
+        direct: client,
+    })
 }
 
 /// A sentinel's address: `host:port`, or a `redis://`/`rediss://` URL for a sentinel with

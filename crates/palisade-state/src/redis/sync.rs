@@ -15,7 +15,7 @@ use palisade_core::Timestamp;
 
 use super::scripts::{Message, ban_from_hash, parse_message, target_key};
 use super::{BULK_TIMEOUT, Pending, Shared, is_outage, ms};
-use crate::ban::Ban;
+use crate::ban::{Ban, BanRequest};
 use crate::error::StateError;
 
 /// How often the thread wakes without messages (to notice `stop`, a writer's outage, or a
@@ -139,7 +139,67 @@ fn reconcile(s: &Shared) -> RedisResult<()> {
 
 impl Shared {
     /// Reads every entry from Redis and replaces the local copy with them (scores kept).
+    ///
+    /// Unless Redis lost the book: a Redis restarted without persistence, flushed, or
+    /// failed over to a replica that had not synced comes back empty, and replacing the
+    /// copy with that would lift every ban at once. The book's epoch (a word set once in
+    /// Redis) tells the two apart — an empty book with the epoch this guard knows is
+    /// really empty — and a lost one gets this guard's active bans written back.
     pub(super) fn resync(&self, now: Timestamp) -> RedisResult<()> {
+        let epoch = self.with_conn(BULK_TIMEOUT, |c| {
+            // Set once by whoever finds it missing first; then read (one of us won).
+            let fresh = format!("{}-{}", now.0, std::process::id());
+            ::redis::cmd("SET")
+                .arg(self.keys.epoch())
+                .arg(&fresh)
+                .arg("NX")
+                .query::<Option<String>>(c)?;
+            let epoch: Option<String> = ::redis::cmd("GET").arg(self.keys.epoch()).query(c)?;
+            Ok(epoch.unwrap_or(fresh))
+        })?;
+        let known = self
+            .epoch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(epoch.clone());
+        if known.is_some_and(|k| k != epoch) {
+            // What another guard (or a replayed write) already put back stays as it is.
+            let present: std::collections::HashSet<String> = self
+                .with_conn(BULK_TIMEOUT, |c| {
+                    ::redis::cmd("ZRANGE")
+                        .arg(self.keys.index())
+                        .arg(0)
+                        .arg(-1)
+                        .query::<Vec<String>>(c)
+                })?
+                .into_iter()
+                .collect();
+            let bans: Vec<Ban> = self
+                .book
+                .list(now)
+                .into_iter()
+                .filter(|b| !present.contains(&target_key(&b.target)))
+                .collect();
+            if !bans.is_empty() {
+                let writes = bans
+                    .into_iter()
+                    .map(|b| {
+                        Pending::Ban(
+                            BanRequest::permanent(b.target, b.source, b.reason).until(b.expires_at),
+                            now,
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                let n = writes.len();
+                self.with_conn(BULK_TIMEOUT, |c| self.send_batch(c, &writes))?;
+                self.reseeds.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    "black book: Redis had lost the black book (restarted without persistence, \
+                     flushed, or failed over to an unsynced replica); wrote this guard's {n} \
+                     active bans back"
+                );
+            }
+        }
         let bans = self.with_conn(BULK_TIMEOUT, |c| {
             let targets: Vec<String> = ::redis::cmd("ZRANGE")
                 .arg(self.keys.index())

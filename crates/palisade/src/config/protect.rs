@@ -99,7 +99,7 @@ pub struct RedisFile {
     /// `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS).
     #[serde(serialize_with = "redacted_url")]
     pub url: String,
-    /// Keys are `palisade:<prefix>:…`, so deployments can share a server.
+    /// Keys are `palisade:{<prefix>}:…`, so deployments can share a server.
     pub prefix: String,
     /// Bound on connecting and on each command.
     #[serde(with = "humantime_serde")]
@@ -126,6 +126,14 @@ pub struct RedisFile {
     /// The service name the sentinels monitor (`sentinel monitor <name> …`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub master: Option<String>,
+    /// PEM CA certificates trusted for `rediss://` instead of the system roots (a Redis
+    /// with a private CA). Relative to the working directory, as `database` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// Redis Cluster seed nodes (`host:port`), asked for the master of palisade's slot;
+    /// `url` then only supplies the password and TLS. Not with `sentinels`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster: Vec<String>,
 }
 
 impl Default for RedisFile {
@@ -141,6 +149,8 @@ impl Default for RedisFile {
             heartbeat: DEFAULT_HEARTBEAT,
             sentinels: d.sentinels,
             master: d.master,
+            ca_file: d.ca_file,
+            cluster: d.cluster,
         }
     }
 }
@@ -369,7 +379,8 @@ pub fn blackbook(cfg: &FileConfig, src: &Source<'_>) -> Result<Option<BlackbookP
                 storage: state.backend,
                 redis: (state.backend == StorageFile::Redis
                     || !state.redis.url.is_empty()
-                    || !state.redis.sentinels.is_empty())
+                    || !state.redis.sentinels.is_empty()
+                    || !state.redis.cluster.is_empty())
                 .then(|| state.redis.clone()),
                 ..cfg.blackbook.clone()
             };
@@ -516,6 +527,8 @@ const STATE_KEYS: &[&str] = &[
     "heartbeat",
     "sentinels",
     "master",
+    "ca_file",
+    "cluster",
 ];
 
 fn check_state_keys(src: &Source<'_>) -> Result<(), ConfigError> {
@@ -548,7 +561,8 @@ fn redis_plan(
     let name = table.join(".");
     if table == ["state"] {
         match (b.storage, &b.redis) {
-            (StorageFile::Redis, Some(r)) if !r.url.is_empty() || !r.sentinels.is_empty() => {}
+            (StorageFile::Redis, Some(r))
+                if !r.url.is_empty() || !r.sentinels.is_empty() || !r.cluster.is_empty() => {}
             (StorageFile::Redis, _) => {
                 return Err(located(
                     src,
@@ -569,7 +583,11 @@ fn redis_plan(
     }
     let r = match (b.storage, &b.redis) {
         // With sentinels the URL only carries the database, password and TLS.
-        (StorageFile::Redis, Some(r)) if !r.url.is_empty() || !r.sentinels.is_empty() => r,
+        (StorageFile::Redis, Some(r))
+            if !r.url.is_empty() || !r.sentinels.is_empty() || !r.cluster.is_empty() =>
+        {
+            r
+        }
         (StorageFile::Redis, _) => {
             return Err(located(
                 src,
@@ -617,8 +635,8 @@ fn redis_plan(
     }
     let config = RedisConfig {
         url: match r.url.as_str() {
-            // Sentinels without a URL: no password, database 0, no TLS (the host is
-            // never used: the sentinels name it).
+            // Sentinels or cluster seeds without a URL: no password, database 0, no TLS
+            // (the host is never used: the sentinels or the seeds name it).
             "" => "redis://sentinel-named-master/".into(),
             url => url.into(),
         },
@@ -628,10 +646,17 @@ fn redis_plan(
         max_pending: r.max_pending,
         sentinels: r.sentinels.clone(),
         master: r.master.clone(),
+        ca_file: r.ca_file.clone(),
+        cluster: r.cluster.clone(),
     };
     if let Err(e) = config.check() {
         let key = match e.to_string() {
+            // First: the message names the file, whose path may hold any word.
+            m if m.contains("ca_file") => "ca_file",
             m if m.contains("redis url") => "url",
+            m if m.contains("redis cluster node") => "cluster",
+            m if m.contains("redis cluster") && m.contains("database") => "url",
+            m if m.contains("redis cluster") => "cluster",
             m if m.contains("prefix") => "prefix",
             // Name the key that is set: a master without sentinels, or sentinels without
             // (or with a bad) master.
@@ -778,6 +803,36 @@ mod tests {
     }
 
     #[test]
+    fn a_redis_cluster_is_configured_by_its_seeds() {
+        let ok = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\ncluster = [\"10.0.0.1:7000\", \"10.0.0.2:7000\"]\n";
+        let r = plan(ok).unwrap().unwrap().redis.expect("Redis");
+        assert_eq!(r.cluster, ["10.0.0.1:7000", "10.0.0.2:7000"]);
+        let state = "[state]\nbackend = \"redis\"\nurl = \"redis://:pw@x/\"\ncluster = [\"10.0.0.1:7000\"]\n";
+        assert!(plan(state).unwrap().unwrap().redis.is_some());
+        for (text, line, needle) in [
+            (
+                "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\ncluster = [\"10.0.0.1\"]\n",
+                4,
+                "host:port",
+            ),
+            (
+                "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://h/2\"\ncluster = [\"h:1\"]\n",
+                4,
+                "database 0",
+            ),
+            (
+                "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\ncluster = [\"h:1\"]\nsentinels = [\"h:2\"]\nmaster = \"m\"\n",
+                4,
+                "not both",
+            ),
+        ] {
+            let err = plan(text).unwrap_err();
+            assert!(err.message.contains(needle), "{text}: {err}");
+            assert_eq!(err.position.map(|p| p.0), Some(line), "{text}: {err}");
+        }
+    }
+
+    #[test]
     fn the_state_table_is_the_same_redis_black_book() {
         let ok = "[state]\nbackend = \"redis\"\nurl = \"redis://pal:s3cret@cache:6380/1\"\nprefix = \"shop\"\ntimeout = \"80ms\"\nheartbeat = \"2s\"\n";
         let p = plan(ok).unwrap().unwrap();
@@ -845,6 +900,42 @@ mod tests {
 
         let typo = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\nurl = \"redis://h\"\nprefx = \"x\"\n";
         assert!(plan(typo).is_err());
+    }
+
+    #[test]
+    fn redis_ca_file_is_validated_and_located() {
+        let base = "[blackbook]\nstorage = \"redis\"\n[blackbook.redis]\n";
+        // A CA for a plain-text URL: the operator meant TLS.
+        let plain = format!("{base}url = \"redis://:s3cret@h\"\nca_file = \"ca.pem\"\n");
+        let err = plan(&plain).unwrap_err();
+        assert_eq!(err.position.map(|p| p.0), Some(5), "{err}");
+        assert!(
+            err.message.contains("ca_file needs a rediss:// url"),
+            "{err}"
+        );
+        assert!(!err.message.contains("s3cret"), "{err}");
+        // An unreadable file is named, at its line.
+        let missing = format!(
+            "{base}url = \"rediss://:s3cret@h\"\nca_file = \"/nonexistent/palisade-ca.pem\"\n"
+        );
+        let err = plan(&missing).unwrap_err();
+        assert_eq!(err.position.map(|p| p.0), Some(5), "{err}");
+        assert!(
+            err.message.contains("/nonexistent/palisade-ca.pem"),
+            "{err}"
+        );
+        assert!(!err.message.contains("s3cret"), "{err}");
+        // `[state]` takes the key too.
+        let state = "[state]\nbackend = \"redis\"\nurl = \"redis://h\"\nca_file = \"ca.pem\"\n";
+        assert_eq!(plan(state).unwrap_err().position.map(|p| p.0), Some(4));
+        // A readable CA with `rediss://` reaches the Redis settings.
+        let ca = palisade_test_support::SelfSigned::localhost();
+        let ok = format!(
+            "{base}url = \"rediss://h\"\nca_file = \"{}\"\n",
+            ca.cert.display()
+        );
+        let r = plan(&ok).unwrap().unwrap().redis.unwrap();
+        assert_eq!(r.ca_file.as_deref(), Some(ca.cert.as_path()));
     }
 
     #[test]
