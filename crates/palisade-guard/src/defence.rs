@@ -101,6 +101,29 @@ impl RateLimitSettings {
     }
 }
 
+/// The bans the decisions ask for: (ip, ttl, source, reason as the black book keeps it).
+fn bans_of(
+    decisions: &[Decision],
+    req: Option<&dyn Origin>,
+) -> Vec<(IpAddr, Duration, BanSource, String)> {
+    decisions
+        .iter()
+        .filter_map(|d| {
+            let (ip, ttl) = d.ban()?;
+            let source = match d {
+                Decision::LoginReported { .. } => BanSource::Report,
+                _ => BanSource::Rule,
+            };
+            let reason = d.to_event().message;
+            let reason = match req {
+                Some(r) => r.reason(reason),
+                None => reason,
+            };
+            Some((ip, ttl, source, reason))
+        })
+        .collect()
+}
+
 /// A `429`: the quota's name and the headers it carries.
 pub(crate) struct RateRefusal {
     pub name: String,
@@ -249,7 +272,8 @@ impl Defences {
         self.book.as_ref().and_then(|b| b.cluster.as_ref())
     }
 
-    /// Bans `ip` for `ttl` (the auth monitor's or a report's decision); announced.
+    /// Bans `ip` for `ttl` (the auth monitor's or a report's decision); announced. For
+    /// threads without a runtime; the proxy uses [`Defences::ban_ip_async`].
     pub fn ban_ip(
         &self,
         ip: IpAddr,
@@ -261,7 +285,33 @@ impl Defences {
         let book = self.book.as_ref()?;
         let now = Timestamp::now();
         let request = BanRequest::lasting(IpNet::from(ip), source, reason, ttl, now);
-        match book.state.ban(request, now) {
+        self.banned(book.state.ban(request, now), ip, req)
+    }
+
+    /// [`Defences::ban_ip`] without holding the worker thread while a shared black book
+    /// stores it.
+    pub async fn ban_ip_async(
+        &self,
+        ip: IpAddr,
+        ttl: Duration,
+        source: BanSource,
+        reason: &str,
+        req: Option<&dyn Origin>,
+    ) -> Option<Ban> {
+        let book = self.book.as_ref()?;
+        let now = Timestamp::now();
+        let request = BanRequest::lasting(IpNet::from(ip), source, reason, ttl, now);
+        let answer = book.state.ban_async(request, now).await;
+        self.banned(answer, ip, req)
+    }
+
+    fn banned(
+        &self,
+        answer: Result<Ban, StateError>,
+        ip: IpAddr,
+        req: Option<&dyn Origin>,
+    ) -> Option<Ban> {
+        match answer {
             Ok(ban) => {
                 self.announce(&ban, ip, req);
                 Some(ban)
@@ -303,35 +353,27 @@ impl Defences {
     /// is not announced twice by the scores), then offences, then mails. For threads
     /// without a runtime; the proxy uses [`Defences::decide_async`].
     pub fn decide(&self, decisions: Vec<Decision>, req: Option<&dyn Origin>) {
+        for (ip, ttl, source, reason) in bans_of(&decisions, req) {
+            self.ban_ip(ip, ttl, source, &reason, req);
+        }
         for o in self.decided(decisions, req) {
             self.offence(&o, req);
         }
     }
 
-    /// [`Defences::decide`], recording offences without holding the worker thread.
+    /// [`Defences::decide`], storing bans and offences without holding the worker thread.
     pub async fn decide_async(&self, decisions: Vec<Decision>, req: Option<&dyn Origin>) {
+        for (ip, ttl, source, reason) in bans_of(&decisions, req) {
+            self.ban_ip_async(ip, ttl, source, &reason, req).await;
+        }
         for o in self.decided(decisions, req) {
             self.offence_async(&o, req).await;
         }
     }
 
-    /// Bans, events and mails of the decisions; returns the offences to record.
+    /// Events and mails of the decisions; returns the offences to record.
     fn decided(&self, decisions: Vec<Decision>, req: Option<&dyn Origin>) -> Vec<Offence> {
         let mut offences = Vec::new();
-        for d in &decisions {
-            if let Some((ip, ttl)) = d.ban() {
-                let source = match d {
-                    Decision::LoginReported { .. } => BanSource::Report,
-                    _ => BanSource::Rule,
-                };
-                let reason = d.to_event().message;
-                let reason = match req {
-                    Some(r) => r.reason(reason),
-                    None => reason,
-                };
-                self.ban_ip(ip, ttl, source, &reason, req);
-            }
-        }
         for d in decisions {
             let mut event = d.to_event();
             if let Some(r) = req {

@@ -356,7 +356,8 @@ impl Guard {
                 if let Some((ip, ttl)) = decision.ban() {
                     let reason = decision.to_event().message;
                     self.defences
-                        .ban_ip(ip, ttl, BanSource::Report, &reason, Some(&info));
+                        .ban_ip_async(ip, ttl, BanSource::Report, &reason, Some(&info))
+                        .await;
                 }
                 let mut event = decision.to_event().with_request(
                     info.id.clone(),

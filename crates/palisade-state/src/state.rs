@@ -54,6 +54,15 @@ pub trait State: Send + Sync {
     /// Bans (or re-bans, replacing reason, source and expiry) an address or network.
     fn ban(&self, request: BanRequest, now: Timestamp) -> Result<Ban, StateError>;
 
+    /// [`State::ban`] for callers on an async runtime, as [`State::record_async`].
+    fn ban_async(
+        &self,
+        request: BanRequest,
+        now: Timestamp,
+    ) -> BoxFuture<'_, Result<Ban, StateError>> {
+        Box::pin(std::future::ready(self.ban(request, now)))
+    }
+
     /// Removes an entry (and its repeat-offence memory); returns it when there was one.
     fn unban(&self, target: IpNet, now: Timestamp) -> Result<Option<Ban>, StateError>;
 

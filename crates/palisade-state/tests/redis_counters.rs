@@ -366,3 +366,40 @@ async fn an_acl_user_limited_to_palisade_keys_is_enough() {
     );
     assert!(c.rate_limit(&[&quota], ip("192.0.2.7"), 64).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bans_made_from_a_runtime_are_shared_and_survive_an_outage() {
+    let server = Server::start();
+    let (a, b) = (
+        guard_with_default_timeout(&server.url(), "ban"),
+        guard(&server.url(), "ban"),
+    );
+    let request = |addr: &str| {
+        palisade_state::BanRequest::permanent(
+            palisade_state::net::parse_target(addr).unwrap(),
+            palisade_state::BanSource::Rule,
+            "brute force",
+        )
+    };
+    let ban = a
+        .ban_async(request("192.0.2.90"), Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(ban.bans, 1);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while !b.check(ip("192.0.2.90"), Timestamp::now()).is_banned() {
+        assert!(Instant::now() < deadline, "B sees A's ban within 1 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Redis gone: applied locally at once and queued for its return.
+    drop(server);
+    let started = Instant::now();
+    let local = a
+        .ban_async(request("192.0.2.91"), Timestamp::now())
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(local.reason, "brute force");
+    assert!(a.check(ip("192.0.2.91"), Timestamp::now()).is_banned());
+    assert!(a.health().pending >= 1, "{:?}", a.health());
+}

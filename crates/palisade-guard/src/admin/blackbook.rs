@@ -88,7 +88,7 @@ pub(super) async fn ban(
     if let Some(d) = ttl {
         request = BanRequest::lasting(target, BanSource::Manual, request.reason, d, now);
     }
-    match book.state.ban(request, now) {
+    match book.state.ban_async(request, now).await {
         Ok(b) => {
             state.defences.events.emit(ban_event(&b, None, None));
             (StatusCode::CREATED, Json(b)).into_response()

@@ -471,27 +471,72 @@ impl Shared {
         }
     }
 
-    fn ban_remote(&self, request: &BanRequest, now: Timestamp) -> RedisResult<Option<Ban>> {
+    /// The `ban` script's call (the sync and async paths share it).
+    fn ban_call<'a>(&'a self, request: &BanRequest, now: Timestamp) -> ScriptInvocation<'a> {
         let target = target_key(&request.target);
+        let mut call = self.scripts.ban.prepare_invoke();
+        call.key(self.keys.ban(&target))
+            .key(self.keys.index())
+            .arg(&target)
+            .arg(&request.reason)
+            .arg(request.source.as_str())
+            .arg(now.0)
+            .arg(
+                request
+                    .expires_at
+                    .map_or(String::new(), |t| t.0.to_string()),
+            )
+            .arg(ms(self.config.repeat_memory))
+            .arg(self.keys.channel());
+        call
+    }
+
+    fn ban_remote(&self, request: &BanRequest, now: Timestamp) -> RedisResult<Option<Ban>> {
         let row: Vec<String> = self.with_conn(self.redis.timeout, |c| {
-            self.scripts
-                .ban
-                .key(self.keys.ban(&target))
-                .key(self.keys.index())
-                .arg(&target)
-                .arg(&request.reason)
-                .arg(request.source.as_str())
-                .arg(now.0)
-                .arg(
-                    request
-                        .expires_at
-                        .map_or(String::new(), |t| t.0.to_string()),
-                )
-                .arg(ms(self.config.repeat_memory))
-                .arg(self.keys.channel())
-                .invoke(c)
+            self.ban_call(request, now).invoke(c)
         })?;
         Ok(ban_from_row(&row))
+    }
+
+    /// What `ban` answers without Redis: the normalised request to send, or the answer
+    /// (allowlisted; or Redis is down: applied locally and queued).
+    fn ban_plan(
+        &self,
+        mut request: BanRequest,
+        now: Timestamp,
+    ) -> Result<BanRequest, Result<Ban, StateError>> {
+        request.target = normalize_net(request.target);
+        if self.book.allowlist_contains(&request.target) {
+            return Err(Err(StateError::Allowlisted(request.target)));
+        }
+        if self
+            .queue_if_down(Pending::Ban(request.clone(), now))
+            .is_none()
+        {
+            return Err(self.book.ban(request, now, &mut Vec::new()));
+        }
+        Ok(request)
+    }
+
+    /// Applies Redis's answer to a ban; on an outage the ban applies locally and queues.
+    fn ban_done(
+        &self,
+        answer: RedisResult<Option<Ban>>,
+        request: BanRequest,
+        now: Timestamp,
+    ) -> Result<Ban, StateError> {
+        match answer {
+            Ok(Some(ban)) => {
+                self.book.apply(ban.clone(), now);
+                Ok(ban)
+            }
+            Ok(None) => self.book.ban(request, now, &mut Vec::new()),
+            Err(e) => {
+                let local = self.book.ban(request.clone(), now, &mut Vec::new())?;
+                self.failed(e, Pending::Ban(request, now))?;
+                Ok(local)
+            }
+        }
     }
 
     fn unban_remote(&self, target: IpNet) -> RedisResult<Option<Ban>> {
@@ -694,29 +739,37 @@ impl State for RedisState {
         })
     }
 
-    fn ban(&self, mut request: BanRequest, now: Timestamp) -> Result<Ban, StateError> {
+    fn ban(&self, request: BanRequest, now: Timestamp) -> Result<Ban, StateError> {
         let s = &self.shared;
-        request.target = normalize_net(request.target);
-        if s.book.allowlist_contains(&request.target) {
-            return Err(StateError::Allowlisted(request.target));
-        }
-        if s.queue_if_down(Pending::Ban(request.clone(), now))
-            .is_none()
-        {
-            return s.book.ban(request, now, &mut Vec::new());
-        }
-        match s.ban_remote(&request, now) {
-            Ok(Some(ban)) => {
-                s.book.apply(ban.clone(), now);
-                Ok(ban)
-            }
-            Ok(None) => s.book.ban(request, now, &mut Vec::new()),
-            Err(e) => {
-                let local = s.book.ban(request.clone(), now, &mut Vec::new())?;
-                s.failed(e, Pending::Ban(request, now))?;
-                Ok(local)
-            }
-        }
+        let request = match s.ban_plan(request, now) {
+            Ok(r) => r,
+            Err(answer) => return answer,
+        };
+        let answer = s.ban_remote(&request, now);
+        s.ban_done(answer, request, now)
+    }
+
+    /// The round trip runs on the I/O thread, as [`State::record_async`]'s.
+    fn ban_async(
+        &self,
+        request: BanRequest,
+        now: Timestamp,
+    ) -> BoxFuture<'_, Result<Ban, StateError>> {
+        Box::pin(async move {
+            let s = &self.shared;
+            let request = match s.ban_plan(request, now) {
+                Ok(r) => r,
+                Err(answer) => return answer,
+            };
+            let sent = request.clone();
+            let answer = s
+                .run(move |s, mut conn| async move {
+                    let row: Vec<String> = s.ban_call(&sent, now).invoke_async(&mut conn).await?;
+                    Ok(ban_from_row(&row))
+                })
+                .await;
+            s.ban_done(answer, request, now)
+        })
     }
 
     fn unban(&self, target: IpNet, now: Timestamp) -> Result<Option<Ban>, StateError> {
