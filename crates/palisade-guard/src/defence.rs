@@ -101,6 +101,20 @@ impl RateLimitSettings {
     }
 }
 
+/// A ban of `ip` for `ttl` from now.
+fn ban_request(
+    ip: IpAddr,
+    ttl: Duration,
+    source: BanSource,
+    reason: &str,
+) -> (BanRequest, Timestamp) {
+    let now = Timestamp::now();
+    (
+        BanRequest::lasting(IpNet::from(ip), source, reason, ttl, now),
+        now,
+    )
+}
+
 /// The bans the decisions ask for: (ip, ttl, source, reason as the black book keeps it).
 fn bans_of(
     decisions: &[Decision],
@@ -283,8 +297,7 @@ impl Defences {
         req: Option<&dyn Origin>,
     ) -> Option<Ban> {
         let book = self.book.as_ref()?;
-        let now = Timestamp::now();
-        let request = BanRequest::lasting(IpNet::from(ip), source, reason, ttl, now);
+        let (request, now) = ban_request(ip, ttl, source, reason);
         self.banned(book.state.ban(request, now), ip, req)
     }
 
@@ -299,8 +312,7 @@ impl Defences {
         req: Option<&dyn Origin>,
     ) -> Option<Ban> {
         let book = self.book.as_ref()?;
-        let now = Timestamp::now();
-        let request = BanRequest::lasting(IpNet::from(ip), source, reason, ttl, now);
+        let (request, now) = ban_request(ip, ttl, source, reason);
         let answer = book.state.ban_async(request, now).await;
         self.banned(answer, ip, req)
     }

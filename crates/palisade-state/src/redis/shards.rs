@@ -14,9 +14,9 @@
 //! something fails: after a failover or a resharding the old master answers `MOVED` (or
 //! not at all), `Shared::mark_down` forgets the cache, and the next connection asks again.
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::source::Cached;
 use ::redis::{
     Client, ConnectionAddr, ConnectionInfo, ErrorKind, RedisError, RedisResult, Role, Value,
 };
@@ -29,9 +29,8 @@ pub(crate) struct Shards {
     key: String,
     /// Bound on each connect and command while resolving.
     timeout: Duration,
-    /// The confirmed master, until something fails (held while resolving, so threads that
-    /// all find it empty ask once).
-    current: Mutex<Option<Client>>,
+    /// The confirmed master, until something fails.
+    current: Cached,
 }
 
 impl Shards {
@@ -41,28 +40,18 @@ impl Shards {
             seeds,
             key,
             timeout,
-            current: Mutex::new(None),
+            current: Cached::default(),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Option<Client>> {
-        self.current.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The master holding the deployment's slot: cached, or asked for.
     pub(crate) fn client(&self) -> RedisResult<Client> {
-        let mut current = self.lock();
-        if let Some(c) = current.as_ref() {
-            return Ok(c.clone());
-        }
-        let client = self.resolve()?;
-        *current = Some(client.clone());
-        Ok(client)
+        self.current.get_or(|| self.resolve())
     }
 
     /// Forgets the master: the next [`Shards::client`] asks the seeds again.
     pub(crate) fn invalidate(&self) {
-        self.lock().take();
+        self.current.forget();
     }
 
     fn resolve(&self) -> RedisResult<Client> {

@@ -15,7 +15,7 @@
 //! a silent node.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use ::redis::{
@@ -51,9 +51,8 @@ pub(crate) struct Sentinels {
     data: ConnectionInfo,
     /// Bound on each connect and each command while resolving.
     timeout: Duration,
-    /// The confirmed master, until something fails. Held while resolving, so threads that
-    /// all find it empty ask the sentinels once, not once each.
-    current: Mutex<Option<Client>>,
+    /// The confirmed master, until something fails.
+    current: Cached,
 }
 
 impl Source {
@@ -120,7 +119,7 @@ impl Source {
                 master,
                 data: client.get_connection_info().clone(),
                 timeout: redis.timeout,
-                current: Mutex::new(None),
+                current: Cached::default(),
             }),
             shards: None,
             direct: client,
@@ -135,15 +134,7 @@ impl Source {
         }
         match &self.sentinels {
             None => Ok(self.direct.clone()),
-            Some(s) => {
-                let mut current = s.lock();
-                if let Some(client) = current.as_ref() {
-                    return Ok(client.clone());
-                }
-                let client = s.resolve()?;
-                *current = Some(client.clone());
-                Ok(client)
-            }
+            Some(s) => s.current.get_or(|| s.resolve()),
         }
     }
 
@@ -154,16 +145,38 @@ impl Source {
             shards.invalidate();
         }
         if let Some(s) = &self.sentinels {
-            s.lock().take();
+            s.current.forget();
         }
     }
 }
 
-impl Sentinels {
-    fn lock(&self) -> MutexGuard<'_, Option<Client>> {
-        self.current.lock().unwrap_or_else(|p| p.into_inner())
+/// The server found to talk to (by sentinels or cluster seeds), until something fails.
+/// Held while resolving, so threads that all find it empty ask once, not once each.
+#[derive(Default)]
+pub(crate) struct Cached(Mutex<Option<Client>>);
+
+impl Cached {
+    /// The cached client, or the one `resolve` finds (then cached).
+    pub(crate) fn get_or(
+        &self,
+        resolve: impl FnOnce() -> RedisResult<Client>,
+    ) -> RedisResult<Client> {
+        let mut current = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = current.as_ref() {
+            return Ok(c.clone());
+        }
+        let client = resolve()?;
+        *current = Some(client.clone());
+        Ok(client)
     }
 
+    /// Forgets it: the next [`Cached::get_or`] resolves again.
+    pub(crate) fn forget(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+impl Sentinels {
     /// Asks each sentinel in turn; the error of the last one when none names a master.
     fn resolve(&self) -> RedisResult<Client> {
         let mut last = None;
@@ -188,7 +201,11 @@ impl Sentinels {
         let Some((host, port)) = named else {
             return Err(self.no_master("the sentinel does not know the service"));
         };
-        let client = Client::open(self.data.clone().set_addr(self.at(host.clone(), port)))?;
+        let client = Client::open(self.data.clone().set_addr(with_host(
+            self.data.addr(),
+            host.clone(),
+            port,
+        )))?;
         let mut data = client.get_connection_with_timeout(self.timeout)?;
         data.set_read_timeout(Some(self.timeout))?;
         data.set_write_timeout(Some(self.timeout))?;
@@ -203,23 +220,6 @@ impl Sentinels {
             self.master
         );
         Ok(client)
-    }
-
-    /// The data node at `host:port`, with the URL's TLS settings.
-    fn at(&self, host: String, port: u16) -> ConnectionAddr {
-        match self.data.addr() {
-            ConnectionAddr::TcpTls {
-                insecure,
-                tls_params,
-                ..
-            } => ConnectionAddr::TcpTls {
-                host,
-                port,
-                insecure: *insecure,
-                tls_params: tls_params.clone(),
-            },
-            _ => ConnectionAddr::Tcp(host, port),
-        }
     }
 
     /// An outage-class error (see `is_outage`): retrying later may find the master.
