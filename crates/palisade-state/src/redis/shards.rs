@@ -16,10 +16,8 @@
 
 use std::time::Duration;
 
-use super::source::Cached;
-use ::redis::{
-    Client, ConnectionAddr, ConnectionInfo, ErrorKind, RedisError, RedisResult, Role, Value,
-};
+use super::source::{Cached, bounded, confirmed_master};
+use ::redis::{Client, ConnectionAddr, ConnectionInfo, ErrorKind, RedisError, RedisResult, Value};
 
 /// The seed nodes of a Redis Cluster and the master they name for one hash tag.
 pub(crate) struct Shards {
@@ -67,9 +65,7 @@ impl Shards {
 
     /// One seed's slot map, and the master it names confirmed by `ROLE`.
     fn ask(&self, seed: &ConnectionInfo) -> RedisResult<Client> {
-        let mut conn = Client::open(seed.clone())?.get_connection_with_timeout(self.timeout)?;
-        conn.set_read_timeout(Some(self.timeout))?;
-        conn.set_write_timeout(Some(self.timeout))?;
+        let mut conn = bounded(seed, self.timeout)?;
         let slot: i64 = ::redis::cmd("CLUSTER")
             .arg("KEYSLOT")
             .arg(&self.key)
@@ -83,19 +79,10 @@ impl Shards {
         } else {
             host
         };
-        let client = Client::open(seed.clone().set_addr(with_host(
-            seed.addr(),
-            host.clone(),
-            port,
-        )))?;
-        let mut data = client.get_connection_with_timeout(self.timeout)?;
-        data.set_read_timeout(Some(self.timeout))?;
-        data.set_write_timeout(Some(self.timeout))?;
         // A seed that has not yet seen a failover may name a node that is now a replica.
-        let role: Role = ::redis::cmd("ROLE").query(&mut data)?;
-        if !matches!(role, Role::Primary { .. }) {
+        let Some(client) = confirmed_master(seed, host.clone(), port, self.timeout)? else {
             return Err(no_master("the node serving the slot is not a master"));
-        }
+        };
         tracing::info!(
             "black book: Redis Cluster serves palisade's slot {slot} from {host}:{port}"
         );

@@ -150,6 +150,33 @@ impl Source {
     }
 }
 
+/// A connection to `node` whose connect, reads and writes are each bounded by `timeout`.
+pub(crate) fn bounded(
+    node: &ConnectionInfo,
+    timeout: Duration,
+) -> RedisResult<::redis::Connection> {
+    let conn = Client::open(node.clone())?.get_connection_with_timeout(timeout)?;
+    conn.set_read_timeout(Some(timeout))?;
+    conn.set_write_timeout(Some(timeout))?;
+    Ok(conn)
+}
+
+/// The client for the node at `host:port` (with `data`'s password, database and TLS) when
+/// `ROLE` says it is a master; `None` when it is a replica.
+pub(crate) fn confirmed_master(
+    data: &ConnectionInfo,
+    host: String,
+    port: u16,
+    timeout: Duration,
+) -> RedisResult<Option<Client>> {
+    let info = data.clone().set_addr(with_host(data.addr(), host, port));
+    let role: Role = ::redis::cmd("ROLE").query(&mut bounded(&info, timeout)?)?;
+    if !matches!(role, Role::Primary { .. }) {
+        return Ok(None);
+    }
+    Client::open(info).map(Some)
+}
+
 /// The server found to talk to (by sentinels or cluster seeds), until something fails.
 /// Held while resolving, so threads that all find it empty ask once, not once each.
 #[derive(Default)]
@@ -191,9 +218,7 @@ impl Sentinels {
 
     /// One sentinel's answer, confirmed by `ROLE` on the node it names.
     fn ask(&self, node: &ConnectionInfo) -> RedisResult<Client> {
-        let mut conn = Client::open(node.clone())?.get_connection_with_timeout(self.timeout)?;
-        conn.set_read_timeout(Some(self.timeout))?;
-        conn.set_write_timeout(Some(self.timeout))?;
+        let mut conn = bounded(node, self.timeout)?;
         let named: Option<(String, u16)> = ::redis::cmd("SENTINEL")
             .arg("get-master-addr-by-name")
             .arg(&self.master)
@@ -201,20 +226,11 @@ impl Sentinels {
         let Some((host, port)) = named else {
             return Err(self.no_master("the sentinel does not know the service"));
         };
-        let client = Client::open(self.data.clone().set_addr(with_host(
-            self.data.addr(),
-            host.clone(),
-            port,
-        )))?;
-        let mut data = client.get_connection_with_timeout(self.timeout)?;
-        data.set_read_timeout(Some(self.timeout))?;
-        data.set_write_timeout(Some(self.timeout))?;
         // Right after a failover a sentinel may still name the old master, which now
         // answers as a replica (or not at all): keep looking rather than write to it.
-        let role: Role = ::redis::cmd("ROLE").query(&mut data)?;
-        if !matches!(role, Role::Primary { .. }) {
+        let Some(client) = confirmed_master(&self.data, host.clone(), port, self.timeout)? else {
             return Err(self.no_master("the node the sentinel names is not a master"));
-        }
+        };
         tracing::info!(
             "black book: Redis Sentinel names {host}:{port} as the master of `{}`",
             self.master
